@@ -1,0 +1,253 @@
+"""The ``qwen-omni`` command.
+
+::
+
+    qwen-omni ask FILE_OR_URL... --prompt TEXT [--model M] [--speak OUT.wav] [--think] [--search] [--offline]
+    qwen-omni demo [--model M] [--out DIR]
+    qwen-omni emulator [--port N] [--host H] [--api-key KEY]
+    qwen-omni models
+
+The answer is printed to stdout as it arrives; reasoning, usage and notes go to stderr, so
+``qwen-omni ask clip.mp4 --prompt "Summarise" > summary.txt`` keeps only the answer. Without
+``DASHSCOPE_API_KEY`` (or with ``--offline``) requests go to an in-process emulator, and stderr says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from .client import OmniClient
+from .errors import InvalidRequestError, QwenOmniError
+from .parts import REMOTE_SCHEMES, AudioPart, ImagePart, Part, TextPart, VideoFramesPart, VideoPart
+from .profiles import DEFAULT_MODEL, KNOWN_MODELS, get_profile
+from .request import Message, RequestOptions
+from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
+
+_IMAGE_EXT = {"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "heic"}
+_AUDIO_EXT = {"mp3", "wav", "amr", "aac", "m4a", "flac", "ogg", "opus", "3gpp"}
+_VIDEO_EXT = {"mp4", "avi", "mkv", "mov", "flv", "wmv", "webm", "m4v", "mpeg", "mpg", "3gp"}
+
+
+def part_for(source: str) -> Part:
+    """The part for a file path or URL, by what the file is (probed) or, for a URL, by its extension.
+
+    Example:
+        >>> type(part_for("https://example.com/talk.mp3")).__name__
+        'AudioPart'
+    """
+    if source.startswith(REMOTE_SCHEMES):
+        ext = Path(source.split("?", 1)[0]).suffix.lower().lstrip(".")
+        if ext in _IMAGE_EXT:
+            return ImagePart(source)
+        if ext in _AUDIO_EXT:
+            return AudioPart(source)
+        if ext in _VIDEO_EXT:
+            return VideoPart(source)
+        raise InvalidRequestError(
+            f"Cannot tell whether {source!r} is an image, audio or video from its name; "
+            "download it, or use the Python API with ImagePart/AudioPart/VideoPart."
+        )
+    from .media import probe
+
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise InvalidRequestError(f"{source!r} is neither a URL (http://, https://, oss://) nor an existing file.")
+    kind = probe(path).kind
+    if kind == "image":
+        return ImagePart(path)
+    return AudioPart(path) if kind == "audio" else VideoPart(path)
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace, err: TextIO) -> Iterator[OmniClient]:
+    offline = args.offline or not (os.environ.get("DASHSCOPE_API_KEY") or args.base_url)
+    if not offline:
+        yield OmniClient(base_url=args.base_url, region=args.region)
+        return
+    from .emulator import Emulator
+
+    reason = "--offline" if args.offline else "no DASHSCOPE_API_KEY is set"
+    print(f"[offline] {reason}: answering from the local Qwen-Omni emulator, not the real model.", file=err)
+    with Emulator() as emu:
+        yield OmniClient(api_key="offline", base_url=emu.base_url)
+
+
+def _format_usage(usage: Usage | None) -> str:
+    if usage is None:
+        return "usage: not reported"
+
+    def details(values: dict[str, int]) -> str:
+        shown = ", ".join(f"{k.removesuffix('_tokens')} {v}" for k, v in values.items() if v)
+        return f" ({shown})" if shown else ""
+
+    return (
+        f"usage: {usage.prompt_tokens} in{details(usage.prompt_tokens_details)}, "
+        f"{usage.completion_tokens} out{details(usage.completion_tokens_details)}, {usage.total_tokens} total"
+    )
+
+
+def run_request(
+    client: OmniClient,
+    parts: Sequence[Part],
+    options: RequestOptions,
+    *,
+    out: TextIO,
+    err: TextIO,
+    speak_to: Path | None = None,
+) -> OmniResult:
+    """Stream one request: answer to ``out`` as it arrives, reasoning set apart on ``err``, then usage."""
+    stream = client.stream([Message("user", list(parts))], options)
+    thinking = False
+    for delta in stream:
+        if isinstance(delta, ReasoningDelta):
+            if not thinking:
+                print("[thinking] ", end="", file=err)
+                thinking = True
+            print(delta.text, end="", file=err, flush=True)
+        elif isinstance(delta, TextDelta):
+            if thinking:
+                print("\n[/thinking]", file=err, flush=True)
+                thinking = False
+            print(delta.text, end="", file=out, flush=True)
+    print(file=out)
+    result = stream.result
+    if speak_to is not None:
+        if not result.audio:
+            raise QwenOmniError("The answer came without audio, so nothing was written.")
+        speak_to.write_bytes(result.wav())
+        print(f"[audio] wrote {speak_to} ({result.audio_seconds:.2f} s)", file=err)
+    print(f"[{_format_usage(result.usage)}; finish: {result.finish_reason}]", file=err)
+    return result
+
+
+def _ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    parts: list[Part] = [part_for(s) for s in args.inputs]
+    parts.append(TextPart(args.prompt))
+    options = RequestOptions(
+        model=args.model,
+        modalities=["text", "audio"] if args.speak else None,
+        voice=args.voice,
+        enable_thinking=True if args.think else None,
+        enable_search=True if args.search else None,
+    )
+    with _client(args, err) as client:
+        run_request(client, parts, options, out=out, err=err, speak_to=Path(args.speak) if args.speak else None)
+    return 0
+
+
+def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .media import sample_frames
+    from .samples import write_samples
+
+    with contextlib.ExitStack() as stack:
+        folder = Path(args.out) if args.out else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        folder.mkdir(parents=True, exist_ok=True)
+        files = write_samples(folder)
+        print(f"[demo] sample clip, image and sound written to {folder}", file=err)
+        client = stack.enter_context(_client(args, err))
+        model = args.model
+        steps: list[tuple[str, list[Part], RequestOptions]] = [
+            ("image", [ImagePart(files["image"]), TextPart("What is in this picture?")], RequestOptions(model=model)),
+            ("audio", [AudioPart(files["audio"]), TextPart("What do you hear?")], RequestOptions(model=model)),
+            ("video", [VideoPart(files["video"], fps=2), TextPart("Describe this clip.")], RequestOptions(model=model)),
+            (
+                "video as frames",
+                [VideoFramesPart(sample_frames(files["video"], count=4)), TextPart("What changes between frames?")],
+                RequestOptions(model=model),
+            ),
+            (
+                "spoken answer",
+                [TextPart("Say hello in one short sentence.")],
+                RequestOptions(model=model, modalities=["text", "audio"]),
+            ),
+        ]
+        speech = folder / "answer.wav"
+        for title, parts, options in steps:
+            print(f"\n== {title} ==", file=out, flush=True)
+            run_request(client, parts, options, out=out, err=err, speak_to=speech if options.wants_audio else None)
+    return 0
+
+
+def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .emulator.__main__ import main as emulator_main
+
+    argv = ["--port", str(args.port), "--host", args.host]
+    if args.api_key:
+        argv += ["--api-key", args.api_key]
+    return emulator_main(argv)
+
+
+def _models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    for name in KNOWN_MODELS:
+        p = get_profile(name)
+        features = [f for f, on in (("thinking", p.supports_thinking), ("search", p.supports_search),
+                                    ("tools", p.supports_tools)) if on]  # fmt: skip
+        print(f"{name:32} {p.series.value:18} context {p.context_window:>7}  {' '.join(features)}", file=out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``qwen-omni``."""
+    parser = argparse.ArgumentParser(prog="qwen-omni", description="Ask Qwen-Omni about images, audio and video.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def connection(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
+        p.add_argument("--offline", action="store_true", help="use the local emulator even if a key is set")
+        p.add_argument("--base-url", help="API base URL (default: DASHSCOPE_BASE_URL or the region's)")
+        p.add_argument("--region", choices=["singapore", "beijing"], help="API region (default singapore)")
+
+    ask = sub.add_parser("ask", help="ask about files or URLs; the answer streams to stdout")
+    ask.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="images, audio or video (paths or URLs)")
+    ask.add_argument("--prompt", "-p", required=True, help="the question")
+    ask.add_argument("--speak", metavar="OUT.wav", help="also answer aloud, written to this WAV file")
+    ask.add_argument("--voice", help="voice for --speak (default: the model's)")
+    ask.add_argument("--think", action="store_true", help="thinking mode (qwen3-omni-flash)")
+    ask.add_argument("--search", action="store_true", help="web search (Qwen3.5-Omni)")
+    connection(ask)
+    ask.set_defaults(handler=_ask)
+
+    demo = sub.add_parser("demo", help="make sample media and ask about each kind, offline without a key")
+    demo.add_argument("--out", help="keep the sample files and the spoken answer in this folder")
+    connection(demo)
+    demo.set_defaults(handler=_demo)
+
+    emu = sub.add_parser("emulator", help="serve the local DashScope emulator")
+    emu.add_argument("--port", type=int, default=8000)
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--api-key", help="require this key (default: accept any)")
+    emu.set_defaults(handler=_emulator)
+
+    models = sub.add_parser("models", help="list the known models and what they support")
+    models.set_defaults(handler=_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command; returns the exit code (0 ok, 1 API or network error, 2 bad input)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args, out, err)
+    except InvalidRequestError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    except QwenOmniError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

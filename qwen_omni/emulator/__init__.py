@@ -1,0 +1,35 @@
+"""A local emulator of DashScope's Qwen-Omni endpoint (OpenAI-compatible mode), for offline tests.
+
+It is a real HTTP server (Starlette on uvicorn, in a daemon thread) that speaks the documented wire format:
+streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls, usage,
+and DashScope's error bodies for every documented refusal. Its answers state checkable facts about what it
+received (image sizes, audio durations, frame counts), and :attr:`Emulator.requests` records every request.
+
+Example:
+    >>> from openai import OpenAI
+    >>> from qwen_omni.emulator import Emulator, Fault
+    >>> with Emulator() as emu:
+    ...     client = OpenAI(base_url=emu.base_url, api_key="any-key", max_retries=0)
+    ...     stream = client.chat.completions.create(
+    ...         model="qwen3.5-omni-flash", stream=True, messages=[{"role": "user", "content": "Hello?"}])
+    ...     print("".join(c.choices[0].delta.content or "" for c in stream if c.choices))
+    ...     emu.inject(Fault(status=429, retry_after=2))   # the next request gets a 429 + Retry-After: 2
+    ...     emu.last_request.model
+    Received the text "Hello?".
+    'qwen3.5-omni-flash'
+
+A single request can carry its own fault in the ``X-Emulator-Fault`` header (``status=503``,
+``cut-after=3``, ``error-event-after=2;code=data_inspection_failed``, ``first-chunk-delay=0.5``...), and
+choose how spoken answers carry their text with ``X-Emulator-Audio-Style: transcript``.
+
+From a shell: ``python -m qwen_omni.emulator --port 8000``.
+"""
+
+from __future__ import annotations
+
+from .chat import AUDIO_STYLE_HEADER
+from .faults import FAULT_HEADER, Fault
+from .received import ReceivedPart, ReceivedRequest
+from .server import Emulator
+
+__all__ = ["AUDIO_STYLE_HEADER", "FAULT_HEADER", "Emulator", "Fault", "ReceivedPart", "ReceivedRequest"]

@@ -1,0 +1,71 @@
+"""``python -m qwen_omni.emulator``: serve the emulator until Ctrl-C (or SIGTERM).
+
+Example (shell)::
+
+    $ python -m qwen_omni.emulator --port 8000 --api-key sk-test
+    http://127.0.0.1:8000/compatible-mode/v1
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .server import Emulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m qwen_omni.emulator",
+        description="Serve a local emulator of DashScope's Qwen-Omni endpoint (OpenAI-compatible mode).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default 8000)")
+    parser.add_argument("--api-key", default=None, help="accept only this key (default: accept any key)")
+    parser.add_argument(
+        "--audio-style",
+        choices=("content", "transcript"),
+        default="content",
+        help="where spoken answers put their text: delta.content (default) or delta.audio.transcript",
+    )
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
+    parser.add_argument("--first-chunk-delay", type=float, default=0.0, help="seconds before the first chunk")
+    parser.add_argument("--answer-words", type=int, default=None, help="pad or cut answers to this many words")
+    return parser
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the emulator in the foreground; prints its base URL on stdout first."""
+    args = _parser().parse_args(argv)
+    emulator = Emulator(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        audio_style=args.audio_style,
+        chunk_delay=args.chunk_delay,
+        first_chunk_delay=args.first_chunk_delay,
+        answer_words=args.answer_words,
+    )
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    emulator.start()
+    try:
+        print(emulator.base_url, flush=True)
+        print("Qwen-Omni emulator running; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Stopping.", file=sys.stderr, flush=True)
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

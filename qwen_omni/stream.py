@@ -1,0 +1,384 @@
+"""Put a streamed Qwen-Omni answer back together.
+
+:class:`StreamAccumulator` is fed chunks one at a time (openai SDK objects or plain dicts) and returns the
+typed deltas each chunk carried, as soon as it arrives; :meth:`StreamAccumulator.finish` returns the whole
+answer. It is written once and synchronously; the sync and async clients both feed it. Its cost is linear
+in the size of the answer: pieces are kept in lists and joined once.
+
+Example:
+    >>> acc = StreamAccumulator()
+    >>> acc.feed({"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}]})
+    [TextDelta(text='Hi')]
+    >>> _ = acc.feed({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    >>> acc.finish().text
+    'Hi'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audio import pcm16_duration, pcm16_to_wav
+from .errors import IncompleteResponseError, StreamErrorEvent, error_for_status
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (thinking mode)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioDelta:
+    """A piece of the spoken answer: raw PCM16 little-endian mono 24 kHz, ready to play."""
+
+    pcm: bytes
+    audio_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TranscriptDelta:
+    """A piece of the spoken answer's transcript (sent by older models instead of ``content``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A fragment of a tool call; fragments with the same ``index`` concatenate."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts, with per-modality details (``text_tokens``, ``audio_tokens``, ``image_tokens``,
+    ``video_tokens``, ``cached_tokens`` in; ``text_tokens``, ``audio_tokens``, ``reasoning_tokens`` out)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: dict[str, int] = field(default_factory=dict)
+    completion_tokens_details: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_wire(cls, usage: Mapping[str, Any]) -> Usage:
+        def details(key: str) -> dict[str, int]:
+            raw = usage.get(key) or {}
+            return {k: int(v) for k, v in raw.items() if isinstance(v, int | float)}
+
+        prompt = int(usage.get("prompt_tokens") or 0)
+        completion = int(usage.get("completion_tokens") or 0)
+        return cls(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            total_tokens=int(usage.get("total_tokens") or prompt + completion),
+            prompt_tokens_details=details("prompt_tokens_details"),
+            completion_tokens_details=details("completion_tokens_details"),
+        )
+
+
+@dataclass(frozen=True)
+class UsageDelta:
+    """The usage chunk (the last one, with ``choices: []``)."""
+
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class FinishDelta:
+    """The finish reason: ``stop``, ``length``, ``tool_calls`` or ``content_filter``."""
+
+    reason: str
+
+
+Delta = TextDelta | ReasoningDelta | AudioDelta | TranscriptDelta | ToolCallDelta | UsageDelta | FinishDelta
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A complete tool call. ``arguments`` is the parsed JSON object, or None with ``error`` set."""
+
+    id: str
+    name: str
+    raw_arguments: str
+    arguments: dict[str, Any] | None
+    error: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The call as an assistant message's ``tool_calls`` item."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.raw_arguments},
+        }
+
+
+@dataclass(frozen=True)
+class OmniResult:
+    """A whole answer.
+
+    ``audio`` is raw PCM16 mono 24 kHz (empty when the answer was not spoken); :meth:`wav` wraps it.
+    """
+
+    text: str
+    reasoning: str
+    audio: bytes
+    transcript: str
+    tool_calls: list[ToolCall]
+    usage: Usage | None
+    finish_reason: str | None
+    model: str | None
+    id: str | None
+    audio_id: str | None = None
+
+    def wav(self) -> bytes:
+        """The spoken answer as a WAV file (empty bytes when there is none)."""
+        return pcm16_to_wav(self.audio) if self.audio else b""
+
+    @property
+    def audio_seconds(self) -> float:
+        return pcm16_duration(len(self.audio))
+
+
+def _get(obj: Any, key: str) -> Any:
+    """Read ``key`` from a dict or an SDK object (``delta.audio`` is a dict on some SDK versions)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    value = getattr(obj, key, None)
+    if value is None:
+        extra = getattr(obj, "model_extra", None) or {}
+        value = extra.get(key)
+    return value
+
+
+@dataclass
+class _ToolCallBuilder:
+    id: str | None = None
+    name: str | None = None
+    arguments: list[str] = field(default_factory=list)
+
+
+class StreamAccumulator:
+    """Turns raw chunks into typed deltas and, at the end, one :class:`OmniResult`."""
+
+    def __init__(self) -> None:
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._transcript: list[str] = []
+        self._audio = bytearray()
+        self._audio_b64_tail = ""
+        self._pcm_tail = b""
+        self._audio_id: str | None = None
+        self._tools: dict[int, _ToolCallBuilder] = {}
+        self._usage: Usage | None = None
+        self._finish: str | None = None
+        self._model: str | None = None
+        self._id: str | None = None
+        self._saw_content = False
+        self.chunks = 0
+
+    def feed(self, chunk: Any) -> list[Delta]:
+        """Take one chunk and return the deltas it carried, in order.
+
+        Raises:
+            StreamErrorEvent: the chunk is an error object (an error inside an HTTP 200 stream).
+        """
+        self.chunks += 1
+        error = _get(chunk, "error")
+        if error:
+            raise _stream_error(error, _get(chunk, "request_id"))
+        self._model = _get(chunk, "model") or self._model
+        self._id = _get(chunk, "id") or self._id
+        deltas: list[Delta] = []
+        for choice in _get(chunk, "choices") or ():
+            if (_get(choice, "index") or 0) != 0:
+                continue
+            delta = _get(choice, "delta")
+            if delta is not None:
+                self._feed_delta(delta, deltas)
+            reason = _get(choice, "finish_reason")
+            if reason:
+                self._finish = str(reason)
+                deltas.append(FinishDelta(self._finish))
+        usage = _get(chunk, "usage")
+        if usage:
+            raw = usage if isinstance(usage, Mapping) else usage.model_dump(exclude_none=True)
+            self._usage = Usage.from_wire(raw)
+            deltas.append(UsageDelta(self._usage))
+        return deltas
+
+    def _feed_delta(self, delta: Any, out: list[Delta]) -> None:
+        reasoning = _get(delta, "reasoning_content")
+        if reasoning:
+            self._reasoning.append(reasoning)
+            out.append(ReasoningDelta(reasoning))
+        content = _get(delta, "content")
+        if content:
+            self._saw_content = True
+            self._text.append(content)
+            out.append(TextDelta(content))
+        audio = _get(delta, "audio")
+        if audio:
+            self._feed_audio(audio, out)
+        for call in _get(delta, "tool_calls") or ():
+            function = _get(call, "function")
+            fragment = ToolCallDelta(
+                index=int(_get(call, "index") or 0),
+                id=_get(call, "id"),
+                name=_get(function, "name"),
+                arguments=_get(function, "arguments") or "",
+            )
+            builder = self._tools.setdefault(fragment.index, _ToolCallBuilder())
+            builder.id = builder.id or fragment.id
+            builder.name = builder.name or fragment.name
+            if fragment.arguments:
+                builder.arguments.append(fragment.arguments)
+            out.append(fragment)
+
+    def _feed_audio(self, audio: Any, out: list[Delta]) -> None:
+        self._audio_id = _get(audio, "id") or self._audio_id
+        data = _get(audio, "data")
+        if data:
+            pcm = self._decode_audio(data)
+            if pcm:
+                self._audio += pcm
+                out.append(AudioDelta(pcm, self._audio_id))
+        transcript = _get(audio, "transcript")
+        if transcript:
+            self._transcript.append(transcript)
+            out.append(TranscriptDelta(transcript))
+            if not self._saw_content:
+                # Older models put the answer's text only in the transcript: it is the text.
+                self._text.append(transcript)
+                out.append(TextDelta(transcript))
+
+    def _decode_audio(self, data: str) -> bytes:
+        # A base64 piece need not end on a 4-character boundary: carry the remainder to the next chunk,
+        # and keep an odd PCM byte for the next chunk too so every AudioDelta holds whole samples.
+        text = self._audio_b64_tail + data.strip()
+        cut = len(text) - len(text) % 4
+        self._audio_b64_tail = text[cut:]
+        try:
+            pcm = self._pcm_tail + base64.b64decode(text[:cut], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise StreamErrorEvent(
+                f"The stream carried audio data that is not valid base64 ({exc}).", status_code=200
+            ) from exc
+        whole = len(pcm) - len(pcm) % 2
+        self._pcm_tail = pcm[whole:]
+        return pcm[:whole]
+
+    def finish(self) -> OmniResult:
+        """The whole answer.
+
+        Raises:
+            IncompleteResponseError: the stream ended without a finish reason, so the answer is cut short.
+        """
+        result = self.snapshot()
+        if self._finish is None:
+            raise IncompleteResponseError(
+                f"The stream ended after {self.chunks} chunk(s) without a finish reason: the answer is "
+                "incomplete and was not returned as a success. Retry the request.",
+                partial=result,
+            )
+        if self._audio_b64_tail or self._pcm_tail:
+            raise IncompleteResponseError(
+                "The spoken answer ended in the middle of a base64 group: the audio is incomplete.",
+                partial=result,
+            )
+        return result
+
+    def snapshot(self) -> OmniResult:
+        """What has arrived so far (not validated as complete)."""
+        return OmniResult(
+            text="".join(self._text),
+            reasoning="".join(self._reasoning),
+            audio=bytes(self._audio),
+            transcript="".join(self._transcript),
+            tool_calls=[_complete_call(i, b) for i, b in sorted(self._tools.items())],
+            usage=self._usage,
+            finish_reason=self._finish,
+            model=self._model,
+            id=self._id,
+            audio_id=self._audio_id,
+        )
+
+
+def _complete_call(index: int, builder: _ToolCallBuilder) -> ToolCall:
+    raw = "".join(builder.arguments)
+    try:
+        parsed = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        return ToolCall(builder.id or f"call_{index}", builder.name or "", raw, None, f"invalid JSON: {exc}")
+    if not isinstance(parsed, dict):
+        return ToolCall(builder.id or f"call_{index}", builder.name or "", raw, None, "arguments are not an object")
+    return ToolCall(builder.id or f"call_{index}", builder.name or "", raw, parsed)
+
+
+def _stream_error(error: Any, request_id: Any) -> StreamErrorEvent:
+    message = _get(error, "message") or "The server sent an error inside the stream."
+    code = _get(error, "code")
+    err = error_for_status(200, str(message), code=code, request_id=request_id, body=error, in_stream=True)
+    assert isinstance(err, StreamErrorEvent)
+    return err
+
+
+def parse_partial_json(raw: str) -> dict[str, Any]:
+    """Best-effort parse of a JSON object that may still be arriving (for streamed tool arguments).
+
+    Example:
+        >>> parse_partial_json('{"city": "Par')
+        {'city': 'Par'}
+    """
+    text = raw.strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+        return value if isinstance(value, dict) else {}
+    except json.JSONDecodeError:
+        pass
+    closers: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            closers.append("}" if ch == "{" else "]")
+        elif ch in "}]" and closers:
+            closers.pop()
+    candidate = text + ('"' if in_string else "")
+    for trim in range(0, min(len(candidate), 64)):
+        attempt = candidate[: len(candidate) - trim].rstrip().rstrip(",:") + "".join(reversed(closers))
+        try:
+            value = json.loads(attempt)
+            return value if isinstance(value, dict) else {}
+        except json.JSONDecodeError:
+            continue
+    return {}
