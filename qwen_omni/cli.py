@@ -59,9 +59,10 @@ def part_for(source: str) -> Part:
     path = Path(source).expanduser()
     if not path.is_file():
         raise InvalidRequestError(f"{source!r} is neither a URL (http://, https://, oss://) nor an existing file.")
-    kind = probe(path).kind
-    if kind == "image":
+    info = probe(path)
+    if info.kind == "image" or info.container == "gif":  # an animated GIF is a picture to the API, not a video
         return ImagePart(path)
+    kind = info.kind
     return AudioPart(path) if kind == "audio" else VideoPart(path)
 
 

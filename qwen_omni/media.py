@@ -681,7 +681,7 @@ def sample_frames(
             seconds = _frame_seconds(frame, start, index / rate)
             # The targets before this frame's time were on screen during the previous frame.
             while len(jpegs) < len(targets) and targets[len(jpegs)] < seconds - _EPSILON:
-                take(previous or frame)
+                take(previous if previous is not None else frame)
             previous = frame
         if previous is None:
             raise MediaError(f"no frame could be decoded from {name}.")

@@ -60,6 +60,7 @@ def build_app(state: EmulatorState) -> Starlette:
             first_chunk_delay=outcome.first_chunk_delay,
             chunk_delay=outcome.chunk_delay,
             headers=response_headers,
+            closing=state.closing,
         )
 
     async def models(request: Request) -> Response:

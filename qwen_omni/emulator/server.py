@@ -127,15 +127,17 @@ class Emulator:
                     sock.close()
                     raise RuntimeError(f"The emulator could not start on {self.host}:{port}.")
                 time.sleep(0.002)
+            self._state.closing.clear()
             self._server, self._thread, self._port = server, thread, port
         return self
 
     def stop(self) -> None:
-        """Stop serving and wait for the server thread to end (streams still open are cut after 0.5 s)."""
+        """Stop serving and wait for the server thread to end; streams still playing are cut."""
         with self._lock:
             server, thread = self._server, self._thread
             if server is None or thread is None:
                 return
+            self._state.closing.set()
             server.should_exit = True
             thread.join(_GRACEFUL_STOP)
             if thread.is_alive():

@@ -85,3 +85,5 @@ class EmulatorState:
     settings: Settings
     journal: Journal = field(default_factory=Journal)
     faults: FaultQueue = field(default_factory=FaultQueue)
+    #: Set while the emulator stops: streams still playing are cut at once.
+    closing: threading.Event = field(default_factory=threading.Event)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import contextvars
 import logging
+import math
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -51,6 +53,8 @@ JSON_FRAGMENT_CHARS = 16
 #: How long the audio stays downloadable, as ``expires_at`` says (seconds after ``created``).
 AUDIO_EXPIRES_SECONDS = 86_400
 
+#: How often a sleeping stream checks whether the emulator is stopping (seconds).
+_CLOSING_POLL = 0.05
 _ABORT_LOG = "ASGI callable returned without completing response."
 #: Set while a response is deliberately left unfinished (a ``cut_after`` fault), so that uvicorn's complaint
 #: about it is not logged as an error. Context variables follow the request's task, so no other request (and
@@ -162,7 +166,10 @@ def now() -> int:
 
 
 class ChunkStream(Response):
-    """An ASGI response that plays SSE ``events`` then ``[DONE]``, as ``fault`` and the delays say."""
+    """An ASGI response that plays SSE ``events`` then ``[DONE]``, as ``fault`` and the delays say.
+
+    When ``closing`` is set (the emulator is stopping), the stream is cut like a server going away.
+    """
 
     media_type = EVENT_STREAM_MEDIA_TYPE
 
@@ -175,8 +182,10 @@ class ChunkStream(Response):
         first_chunk_delay: float = 0.0,
         chunk_delay: float = 0.0,
         headers: Mapping[str, str] | None = None,
+        closing: threading.Event | None = None,
     ) -> None:
         self.events = events
+        self.closing = closing or threading.Event()
         self.request_id = request_id
         self.fault = fault
         self.first_chunk_delay = first_chunk_delay
@@ -206,6 +215,14 @@ class ChunkStream(Response):
             await self._play(send)
             group.cancel_scope.cancel()
 
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, waking early when the emulator is stopping."""
+        steps = math.ceil(seconds / _CLOSING_POLL)
+        for _ in range(steps):
+            if self.closing.is_set():
+                return
+            await anyio.sleep(seconds / steps)
+
     async def _play(self, send: Send) -> None:
         fault = self.fault
         stop_after = None
@@ -218,15 +235,14 @@ class ChunkStream(Response):
             events = self.events[:stop_after]
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         for index, event in enumerate(events):
-            delay = self.first_chunk_delay if index == 0 else self.chunk_delay
-            if delay > 0:
-                await anyio.sleep(delay)
+            await self._sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
+            if self.closing.is_set():
+                break
             await send({"type": "http.response.body", "body": event, "more_body": True})
-        if fault is not None and fault.cut_after is not None:
+        if self.closing.is_set() or (fault is not None and fault.cut_after is not None):
             _DELIBERATE_ABORT.set(True)
             return  # leave the chunked body unfinished: uvicorn closes the connection without the last chunk
         if fault is not None and fault.error_event_after is not None:
-            if self.chunk_delay > 0:
-                await anyio.sleep(self.chunk_delay)
+            await self._sleep(self.chunk_delay)
             await send({"type": "http.response.body", "body": self._error_event(), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

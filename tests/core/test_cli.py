@@ -19,6 +19,21 @@ from qwen_omni.cli import main, part_for
 from qwen_omni.parts import AudioPart, ImagePart, VideoPart
 
 
+def _animated_gif() -> bytes:
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="gif") as container:
+        stream = container.add_stream("gif", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "rgb8"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), i * 80, dtype=np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return buffer.getvalue()
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
@@ -38,6 +53,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["image"].write_bytes(samples.image_png(64, 48))
     out["audio"].write_bytes(samples.tone_mp3(1.0))
     out["video"].write_bytes(samples.video_mp4(1.0, fps=5, width=96, height=64))
+    out["gif"] = folder / "anim.gif"
+    out["gif"].write_bytes(_animated_gif())
     return out
 
 
@@ -88,6 +105,7 @@ def test_part_for_detects_the_kind(files: dict[str, Path]) -> None:
     assert isinstance(part_for(str(files["audio"])), AudioPart)
     assert isinstance(part_for(str(files["video"])), VideoPart)
     assert isinstance(part_for("https://e.com/x.webm?sig=1"), VideoPart)
+    assert isinstance(part_for(str(files["gif"])), ImagePart), "an animated GIF goes as an image"
     with pytest.raises(ValueError, match="Cannot tell whether"):
         part_for("https://e.com/download")
 

@@ -43,9 +43,8 @@ def test_port_before_start_and_double_start() -> None:
     with pytest.raises(RuntimeError, match="not been started"):
         _ = emu.port
     assert "stopped" in repr(emu)
-    with emu:
-        with pytest.raises(RuntimeError, match="already running"):
-            emu.start()
+    with emu, pytest.raises(RuntimeError, match="already running"):
+        emu.start()
     emu.stop()  # stopping twice is harmless
 
 
@@ -101,3 +100,18 @@ def test_command_line_serves_until_terminated() -> None:
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
     assert "sk-cli" not in stderr
+
+
+def test_stop_cuts_streams_still_playing() -> None:
+    emu = Emulator(chunk_delay=5.0).start()
+    body = {"model": "qwen3.5-omni-flash", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
+    with (
+        httpx.Client(base_url=emu.base_url, headers=AUTH, timeout=30) as client,
+        client.stream("POST", "/chat/completions", json=body) as response,
+    ):
+        lines = response.iter_lines()
+        assert next(lines).startswith("data: ")  # the first chunk has no delay
+        emu.stop()
+        with pytest.raises(httpx.RemoteProtocolError):
+            list(lines)
+    assert not emu.running
