@@ -337,15 +337,14 @@ class OmniClient:
 _CATCH = (openai.OpenAIError, QwenOmniError)
 
 
-class ResponseStream(Iterator[Delta]):
-    """Deltas as their chunks arrive; :attr:`result` holds the whole answer once the stream is exhausted."""
+class _StreamState:
+    """What the sync and async streams share: the payload, and the result once the stream is exhausted."""
 
     def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
         self.payload = payload
         self._client = client
         self._headers = headers
         self._result: OmniResult | None = None
-        self._iterator = self._run()
 
     @property
     def result(self) -> OmniResult:
@@ -353,6 +352,14 @@ class ResponseStream(Iterator[Delta]):
         if self._result is None:
             raise RuntimeError("The stream has not been read to the end yet; iterate it first.")
         return self._result
+
+
+class ResponseStream(_StreamState, Iterator[Delta]):
+    """Deltas as their chunks arrive; :attr:`result` holds the whole answer once the stream is exhausted."""
+
+    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+        super().__init__(client, payload, headers)
+        self._iterator = self._run()
 
     def __next__(self) -> Delta:
         return next(self._iterator)
@@ -384,22 +391,12 @@ class ResponseStream(Iterator[Delta]):
             attempt += 1
 
 
-class AsyncResponseStream(AsyncIterator[Delta]):
+class AsyncResponseStream(_StreamState, AsyncIterator[Delta]):
     """The async form of :class:`ResponseStream`."""
 
     def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
-        self.payload = payload
-        self._client = client
-        self._headers = headers
-        self._result: OmniResult | None = None
+        super().__init__(client, payload, headers)
         self._iterator = self._run()
-
-    @property
-    def result(self) -> OmniResult:
-        """The whole answer; raises if the stream has not been read to the end."""
-        if self._result is None:
-            raise RuntimeError("The stream has not been read to the end yet; iterate it first.")
-        return self._result
 
     async def __anext__(self) -> Delta:
         return await self._iterator.__anext__()
