@@ -23,7 +23,8 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,7 +148,11 @@ class OmniClient:
         self.timeout = timeout
         self.default_headers = dict(default_headers or {})
         self._sync_client: openai.OpenAI | None = None
-        self._async_client: openai.AsyncOpenAI | None = None
+        # An AsyncOpenAI client's connections belong to the event loop that opened them: keep one per loop, so
+        # ``asyncio.run(client.acomplete(...))`` works any number of times.
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return f"OmniClient(base_url={self.base_url!r}, max_retries={self.retry_policy.max_retries})"
@@ -175,9 +180,11 @@ class OmniClient:
         return self._sync_client
 
     def _async(self) -> openai.AsyncOpenAI:
-        if self._async_client is None:
-            self._async_client = openai.AsyncOpenAI(**self._sdk_kwargs())
-        return self._async_client
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            client = self._async_clients[loop] = openai.AsyncOpenAI(**self._sdk_kwargs())
+        return client
 
     # -- public API -------------------------------------------------------------------------------------
 
@@ -364,10 +371,20 @@ class ResponseStream(_StreamState, Iterator[Delta]):
     def __next__(self) -> Delta:
         return next(self._iterator)
 
+    def close(self) -> None:
+        """Stop reading and release the connection now (a stream read to the end closes itself)."""
+        self._iterator.close()
+
+    def __enter__(self) -> ResponseStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __iter__(self) -> Iterator[Delta]:
         return self
 
-    def _run(self) -> Iterator[Delta]:
+    def _run(self) -> Generator[Delta, None, None]:
         client = self._client
         logger.debug("POST %s/chat/completions %s", client.base_url, payload_summary(self.payload))
         attempt = 0
@@ -401,10 +418,20 @@ class AsyncResponseStream(_StreamState, AsyncIterator[Delta]):
     async def __anext__(self) -> Delta:
         return await self._iterator.__anext__()
 
+    async def aclose(self) -> None:
+        """Stop reading and release the connection now (a stream read to the end closes itself)."""
+        await self._iterator.aclose()
+
+    async def __aenter__(self) -> AsyncResponseStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     def __aiter__(self) -> AsyncIterator[Delta]:
         return self
 
-    async def _run(self) -> AsyncIterator[Delta]:
+    async def _run(self) -> AsyncGenerator[Delta, None]:
         client = self._client
         logger.debug("POST %s/chat/completions %s", client.base_url, payload_summary(self.payload))
         attempt = 0

@@ -110,6 +110,17 @@ def check_data_uri_size(uri: str, what: str) -> None:
         )
 
 
+def _data_uri_head(uri: str, size: int = 64) -> bytes:
+    """The first bytes of a base64 data URI's content (enough to sniff its format), or b"" for anything else."""
+    if not uri.startswith("data:") or ";base64," not in uri[:100]:
+        return b""
+    body = uri.split(",", 1)[1][: size * 4 // 3 // 4 * 4]
+    try:
+        return base64.b64decode(body)
+    except ValueError:
+        return b""
+
+
 def redact(value: str, keep: int = 48) -> str:
     """A data URI shortened for logs and reprs: ``data:image/png;base64,<12345 chars>``."""
     if value.startswith("data:"):
@@ -300,11 +311,12 @@ class AudioPart(_MediaPart):
     def audio_format(self) -> str:
         """The format name the API expects (``mp3``, ``wav``, ...)."""
         loaded = self.loaded
+        head = loaded.data if loaded.data is not None else _data_uri_head(loaded.url or "")
         fmt = (
             normalize_audio_format(self.format)
             if self.format
             else (
-                (sniff_audio_format(loaded.data) if loaded.data is not None else None)
+                (sniff_audio_format(head) if head else None)
                 or (normalize_audio_format(ext) if (ext := _extension(loaded.name)) else None)
             )
         )

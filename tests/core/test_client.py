@@ -275,3 +275,31 @@ def test_result_before_the_end_is_an_error(client: OmniClient) -> None:
     next(stream)
     list(stream)
     assert stream.result.finish_reason == "stop"
+
+
+def test_async_calls_work_from_one_event_loop_after_another(client: OmniClient) -> None:
+    import asyncio
+
+    first = asyncio.run(client.acomplete(HELLO))
+    second = asyncio.run(client.acomplete(HELLO))
+    assert first.text == second.text
+    assert first.finish_reason == second.finish_reason == "stop"
+
+
+def test_a_stream_can_be_closed_early(client: OmniClient, emu: Emulator) -> None:
+    emu.inject(Fault(chunk_delay=0.05), times=1)
+    with client.stream(HELLO) as stream:
+        first = next(stream)
+    assert isinstance(first, TextDelta)
+    with pytest.raises(StopIteration):
+        next(stream)
+    with pytest.raises(RuntimeError, match="not been read to the end"):
+        _ = stream.result
+
+
+async def test_an_async_stream_can_be_closed_early(client: OmniClient) -> None:
+    async with client.astream(HELLO) as stream:
+        first = await stream.__anext__()
+    assert isinstance(first, TextDelta)
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()

@@ -188,3 +188,10 @@ def test_video_with_an_unsupported_extension(tmp_path: Path) -> None:
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="is not a file"):
         AudioPart(tmp_path).to_wire()
+
+
+def test_audio_format_of_a_data_uri_is_sniffed() -> None:
+    uri = "data:;base64," + base64.b64encode(samples.tone_mp3(0.2)).decode()
+    assert AudioPart(uri).to_wire()["input_audio"] == {"data": uri, "format": "mp3"}
+    with pytest.raises(MediaError, match="pass format="):
+        AudioPart("data:;base64,AAAAAAAA").to_wire()
