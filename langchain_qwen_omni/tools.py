@@ -1,0 +1,109 @@
+"""A LangChain tool that lets any agent look at a picture, listen to a recording or watch a video.
+
+The agent passes a URL or a local path and a question; Qwen-Omni answers in text. Local files are read
+only below ``root_dir``: an agent decides the path, so by default (``root_dir=None``) it may pass URLs only.
+
+Example:
+    >>> from qwen_omni import samples
+    >>> from qwen_omni.emulator import Emulator
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "chart.png").write_bytes(samples.image_png(64, 48))
+    >>> with Emulator() as emu:
+    ...     tool = QwenOmniMediaTool(llm=ChatQwenOmni(base_url=emu.base_url, api_key="sk-test"), root_dir=folder)
+    ...     print(tool.invoke({"source": "chart.png", "question": "What does it show?"}))  # doctest: +ELLIPSIS
+    Received 1 image (png, 64x48, ...) and the text "What does it show?".
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import BaseTool, ToolException
+from pydantic import BaseModel, Field
+
+from qwen_omni.parts import REMOTE_SCHEMES
+
+from .chat_models import ChatQwenOmni
+
+MediaKind = Literal["image", "audio", "video"]
+
+
+class MediaQuestion(BaseModel):
+    """What the agent asks about one media file."""
+
+    source: str = Field(description="The media file: an http(s) URL, or a path relative to the allowed folder.")
+    question: str = Field(default="Describe it in detail.", description="What to find out about the media.")
+    kind: MediaKind | None = Field(
+        default=None, description="'image', 'audio' or 'video'; only needed when the name has no usual extension."
+    )
+
+
+class QwenOmniMediaTool(BaseTool):
+    """Answer a question about an image, an audio recording or a video, with Qwen-Omni."""
+
+    name: str = "understand_media"
+    description: str = (
+        "Look at an image, listen to an audio recording or watch a video (with its sound), given by URL or file "
+        "path, and answer a question about it in text."
+    )
+    args_schema: type[BaseModel] = MediaQuestion
+    handle_tool_error: bool = True
+    llm: ChatQwenOmni = Field(default_factory=ChatQwenOmni)
+    """The model that answers (its key, endpoint and model name)."""
+    root_dir: Path | None = None
+    """Local files are read only below this folder; None allows URLs only."""
+
+    def _message(self, source: str, question: str, kind: MediaKind | None) -> list[HumanMessage]:
+        is_url = source.startswith(REMOTE_SCHEMES)
+        location = source if is_url else str(self._local_path(source))
+        kind = kind or _guess_kind(urlparse(source).path if is_url else location)
+        block: dict[str, Any] = {"type": kind, "url" if is_url else "path": location}
+        return [HumanMessage([block, {"type": "text", "text": question}])]
+
+    def _local_path(self, source: str) -> Path:
+        if self.root_dir is None:
+            raise ToolException(f"Only URLs are allowed here, not the local path {source!r}.")
+        root = self.root_dir.resolve()
+        path = (root / source).resolve()
+        if not path.is_relative_to(root):
+            raise ToolException(f"{source!r} is outside the folder this tool may read.")
+        if not path.is_file():
+            raise ToolException(f"There is no file {source!r}.")
+        return path
+
+    def _run(
+        self,
+        source: str,
+        question: str = "Describe it in detail.",
+        kind: MediaKind | None = None,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> str:
+        config = {"callbacks": run_manager.get_child()} if run_manager else {}
+        return self.llm.invoke(self._message(source, question, kind), config=config).text  # type: ignore[arg-type]
+
+    async def _arun(
+        self,
+        source: str,
+        question: str = "Describe it in detail.",
+        kind: MediaKind | None = None,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> str:
+        config = {"callbacks": run_manager.get_child()} if run_manager else {}
+        message = await self.llm.ainvoke(self._message(source, question, kind), config=config)  # type: ignore[arg-type]
+        return message.text
+
+
+def _guess_kind(name: str) -> MediaKind:
+    mime = mimetypes.guess_type(name)[0] or ""
+    kind = mime.partition("/")[0]
+    if kind in ("image", "audio", "video"):
+        return kind  # type: ignore[return-value]
+    raise ToolException(
+        f"Cannot tell whether {Path(name).name!r} is an image, audio or video from its name; pass kind as well."
+    )
