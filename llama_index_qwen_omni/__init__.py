@@ -1,0 +1,13 @@
+"""Qwen-Omni for LlamaIndex: the ``QwenOmni`` LLM and the ``QwenOmniReader`` for audio, video and images.
+
+Example:
+    >>> from llama_index_qwen_omni import QwenOmni
+    >>> llm = QwenOmni(model="qwen3.5-omni-flash")  # DASHSCOPE_API_KEY is read at the first call
+    >>> # print(llm.complete("Hello!"))
+"""
+
+from ._convert import FRAMES_MIMETYPE, video_frames_block
+from .llm import QwenOmni
+from .reader import QwenOmniReader
+
+__all__ = ["FRAMES_MIMETYPE", "QwenOmni", "QwenOmniReader", "video_frames_block"]

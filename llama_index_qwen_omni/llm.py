@@ -1,0 +1,312 @@
+"""``QwenOmni``: Qwen-Omni as a LlamaIndex ``FunctionCallingLLM``. Wiring only: conversion is in ``_convert``.
+
+Every call streams on the wire (Qwen-Omni refuses anything else); ``chat`` and ``complete`` gather the stream.
+
+Example:
+    >>> from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
+    >>> llm = QwenOmni(model="qwen3.5-omni-flash")  # the key comes from DASHSCOPE_API_KEY at the first call
+    >>> llm.metadata.is_function_calling_model
+    True
+    >>> photo = ImageBlock(url="https://dashscope.oss-cn-beijing.aliyuncs.com/images/dog_and_girl.jpeg")
+    >>> message = ChatMessage(role="user", blocks=[photo, TextBlock(text="What is in this picture?")])
+    >>> # print(llm.chat([message]).message.content)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+
+from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
+from qwen_omni.profiles import DEFAULT_MODEL, get_profile
+from qwen_omni.request import RequestOptions
+
+from ._convert import (
+    ChatStream,
+    keep_first_tool_call,
+    resolve_tool_choice,
+    result_to_chat_response,
+    to_completion_response,
+    to_core_messages,
+    tool_selections,
+)
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(RequestOptions))
+_CONNECTION_FIELDS = ("api_key", "base_url", "region", "max_retries", "timeout")
+
+
+class QwenOmni(FunctionCallingLLM):
+    """Alibaba's Qwen-Omni models (text, images, audio and video in; text and speech out) for LlamaIndex.
+
+    Give media as ``ImageBlock``, ``AudioBlock`` or ``VideoBlock`` (a URL, a path or bytes), or a video as a
+    frame list with :func:`llama_index_qwen_omni.video_frames_block`. With ``modalities=["text", "audio"]``
+    the answer's last ``ChatResponse`` holds an ``AudioBlock`` with a complete WAV, and streamed responses carry
+    the raw PCM16 24 kHz pieces in ``additional_kwargs["audio_delta"]`` for live playback. With
+    ``enable_thinking=True`` (qwen3-omni-flash) the reasoning is a ``ThinkingBlock``, streamed in
+    ``additional_kwargs["thinking_delta"]``.
+
+    Any option can also be given per call (``llm.chat(messages, voice="Ethan")``); ``additional_kwargs`` holds
+    further request fields (``seed``, ``stop``, ``response_format``..., or anything else, sent in the body).
+
+    Example:
+        >>> llm = QwenOmni(model="qwen3-omni-flash", modalities=["text", "audio"], voice="Cherry")
+        >>> llm.metadata.context_window
+        65536
+        >>> # wav = llm.chat([ChatMessage(role="user", content="Say hi")]).message.blocks[-1].resolve_audio().read()
+    """
+
+    model: str = Field(default=DEFAULT_MODEL, description="A Qwen-Omni model name or snapshot.")
+    api_key: SecretStr | None = Field(
+        default=None, exclude=True, repr=False, description="DashScope key; DASHSCOPE_API_KEY when not given."
+    )
+    base_url: str | None = Field(default=None, description="The endpoint; DASHSCOPE_BASE_URL or the region's.")
+    region: str | None = Field(default=None, description="'singapore' (default) or 'beijing'; keys are per region.")
+    modalities: list[Literal["text", "audio"]] | None = Field(
+        default=None, description="['text'] or ['text', 'audio'] for a spoken answer too."
+    )
+    voice: str | None = Field(default=None, description="The voice of a spoken answer; the model's default if unset.")
+    enable_search: bool | None = Field(default=None, description="Web search (Qwen3.5-Omni).")
+    search_options: dict[str, Any] | None = Field(default=None, description="Web search options.")
+    enable_thinking: bool | None = Field(default=None, description="Thinking mode (qwen3-omni-flash).")
+    thinking_budget: int | None = Field(default=None, description="At most this many reasoning tokens.")
+    temperature: float | None = Field(default=None, description="Sampling temperature; the model's default if unset.")
+    top_p: float | None = Field(default=None, description="Nucleus sampling; the model's default if unset.")
+    max_tokens: int | None = Field(default=None, description="At most this many output tokens.")
+    max_retries: int = Field(default=2, ge=0, description="Retries of a failed request before any answer arrived.")
+    timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds before a request times out.")
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Further request options or body fields, sent with every call."
+    )
+
+    _sync_client: OmniClient | None = PrivateAttr(default=None)
+    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OmniClient] = PrivateAttr(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    _client_key: tuple[Any, ...] = PrivateAttr(default=())
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        get_profile(self.model)  # warns once about an unknown model name
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "QwenOmni"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        profile = get_profile(self.model, warn=False)
+        return LLMMetadata(
+            context_window=profile.context_window,
+            num_output=self.max_tokens or profile.max_output_tokens,
+            is_chat_model=True,
+            is_function_calling_model=profile.supports_tools,
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    @property
+    def client(self) -> OmniClient:
+        """The core client for synchronous calls (rebuilt when a connection field changes)."""
+        return self._client_for(None)
+
+    @property
+    def async_client(self) -> OmniClient:
+        """The core client for async calls on the running event loop.
+
+        Each event loop gets its own: an HTTP connection pool cannot outlive the loop it was opened on, and
+        LlamaIndex code often runs each async call in a fresh loop (``asyncio.run``, ``asyncio_run``).
+        """
+        return self._client_for(asyncio.get_running_loop())
+
+    def _client_for(self, loop: asyncio.AbstractEventLoop | None) -> OmniClient:
+        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        if key != self._client_key:
+            self._clients = weakref.WeakKeyDictionary()
+            self._sync_client = None
+            self._client_key = key
+        client = self._sync_client if loop is None else self._clients.get(loop)
+        if client is None:
+            client = OmniClient(
+                api_key=self.api_key,
+                base_url=self.base_url,
+                region=self.region,
+                max_retries=self.max_retries,
+                timeout=self.timeout,
+            )
+            if loop is None:
+                self._sync_client = client
+            else:
+                self._clients[loop] = client
+        return client
+
+    def request_options(self, **overrides: Any) -> RequestOptions:
+        """The options of a request: this LLM's fields, then ``additional_kwargs``, then ``overrides``.
+
+        Names in ``additional_kwargs`` that are not options go to the request body; an unknown name in
+        ``overrides`` raises (pass body fields per call as ``extra_body={...}``).
+
+        Example:
+            >>> QwenOmni(model="qwen3-omni-flash").request_options(enable_thinking=True).enable_thinking
+            True
+        """
+        options = {name: getattr(self, name) for name in _OPTION_NAMES if name in type(self).model_fields}
+        extra_body: dict[str, Any] = {}
+        for name, value in self.additional_kwargs.items():
+            if name == "extra_body":
+                extra_body.update(value or {})
+            elif name in _OPTION_NAMES:
+                options[name] = value
+            else:
+                extra_body[name] = value
+        base = RequestOptions(model=self.model).merged(**options, extra_body=extra_body or None)
+        return base.merged(**overrides) if overrides else base
+
+    # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return self._chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return await self._achat(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        return self._stream_chat(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        return self._astream_chat(messages, **kwargs)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return to_completion_response(self._chat(_prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return to_completion_response(await self._achat(_prompt_messages(prompt), **kwargs))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        responses = self._stream_chat(_prompt_messages(prompt), **kwargs)
+        return (to_completion_response(r) for r in responses)
+
+    @llm_completion_callback()
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        responses = self._astream_chat(_prompt_messages(prompt), **kwargs)
+        return (to_completion_response(r) async for r in responses)
+
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        result = self.client.complete(to_core_messages(messages), self.request_options(**kwargs))
+        return result_to_chat_response(result)
+
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        result = await self.async_client.acomplete(to_core_messages(messages), self.request_options(**kwargs))
+        return result_to_chat_response(result)
+
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        # Validation happens here, before the generator: a bad input raises at the call, not at the first next().
+        stream = self.client.stream(to_core_messages(messages), self.request_options(**kwargs))
+
+        def gen() -> ChatResponseGen:
+            builder = ChatStream()
+            for delta in stream:
+                if (response := builder.feed(delta)) is not None:
+                    yield response
+            yield builder.finish(stream.result)
+
+        return gen()
+
+    def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        stream = self.async_client.astream(to_core_messages(messages), self.request_options(**kwargs))
+
+        async def gen() -> ChatResponseAsyncGen:
+            builder = ChatStream()
+            async for delta in stream:
+                if (response := builder.feed(delta)) is not None:
+                    yield response
+            yield builder.finish(stream.result)
+
+        return gen()
+
+    # -- tools ------------------------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Messages and tool options for ``chat``.
+
+        Qwen-Omni takes ``tool_choice`` ``"auto"``, ``"none"`` or one named tool, never ``"required"``: a
+        forced call (``tool_required=True``) names the tool when there is exactly one, and falls back to
+        ``"auto"`` (with a logged warning) with several tools or in thinking mode.
+        """
+        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        thinking = kwargs.get("enable_thinking")
+        if thinking is None:
+            thinking = self.request_options().enable_thinking
+        names = [spec["function"]["name"] for spec in specs]
+        return {
+            "messages": messages,
+            "tools": specs or None,
+            "tool_choice": resolve_tool_choice(tool_choice, tool_required, names, thinking=bool(thinking)),
+            "parallel_tool_calls": allow_parallel_tool_calls if specs else None,
+            **kwargs,
+        }
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        return response if allow_parallel_tool_calls else keep_first_tool_call(response)
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        """The ``ToolCallBlock`` calls of a response as ``ToolSelection`` (partial arguments while streaming)."""
+        return tool_selections(response, error_on_no_tool_call)
+
+
+def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    return [ChatMessage(role=MessageRole.USER, content=prompt)]
+
+
+__all__ = ["QwenOmni"]
