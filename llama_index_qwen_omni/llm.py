@@ -14,9 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -100,10 +98,7 @@ class QwenOmni(FunctionCallingLLM):
         default_factory=dict, description="Further request options or body fields, sent with every call."
     )
 
-    _sync_client: OmniClient | None = PrivateAttr(default=None)
-    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OmniClient] = PrivateAttr(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    _client: OmniClient | None = PrivateAttr(default=None)
     _client_key: tuple[Any, ...] = PrivateAttr(default=())
 
     def __init__(self, **data: Any) -> None:
@@ -128,38 +123,22 @@ class QwenOmni(FunctionCallingLLM):
 
     @property
     def client(self) -> OmniClient:
-        """The core client for synchronous calls (rebuilt when a connection field changes)."""
-        return self._client_for(None)
+        """The core client, for sync and async calls alike (rebuilt when a connection field changes).
 
-    @property
-    def async_client(self) -> OmniClient:
-        """The core client for async calls on the running event loop.
-
-        Each event loop gets its own: an HTTP connection pool cannot outlive the loop it was opened on, and
-        LlamaIndex code often runs each async call in a fresh loop (``asyncio.run``, ``asyncio_run``).
+        The core keeps one HTTP connection pool per event loop, so ``asyncio.run(llm.achat(...))`` works any
+        number of times.
         """
-        return self._client_for(asyncio.get_running_loop())
-
-    def _client_for(self, loop: asyncio.AbstractEventLoop | None) -> OmniClient:
         key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
-        if key != self._client_key:
-            self._clients = weakref.WeakKeyDictionary()
-            self._sync_client = None
-            self._client_key = key
-        client = self._sync_client if loop is None else self._clients.get(loop)
-        if client is None:
-            client = OmniClient(
+        if self._client is None or key != self._client_key:
+            self._client = OmniClient(
                 api_key=self.api_key,
                 base_url=self.base_url,
                 region=self.region,
                 max_retries=self.max_retries,
                 timeout=self.timeout,
             )
-            if loop is None:
-                self._sync_client = client
-            else:
-                self._clients[loop] = client
-        return client
+            self._client_key = key
+        return self._client
 
     def request_options(self, **overrides: Any) -> RequestOptions:
         """The options of a request: this LLM's fields, then ``additional_kwargs``, then ``overrides``.
@@ -224,7 +203,7 @@ class QwenOmni(FunctionCallingLLM):
         return result_to_chat_response(result)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = await self.async_client.acomplete(to_core_messages(messages), self.request_options(**kwargs))
+        result = await self.client.acomplete(to_core_messages(messages), self.request_options(**kwargs))
         return result_to_chat_response(result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -241,7 +220,7 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self.async_client.astream(to_core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.astream(to_core_messages(messages), self.request_options(**kwargs))
 
         async def gen() -> ChatResponseAsyncGen:
             builder = ChatStream()

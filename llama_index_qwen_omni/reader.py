@@ -147,7 +147,7 @@ class QwenOmniReader(BaseReader):
 
         async def answer(piece: _Piece) -> Document:
             async with semaphore:
-                result = await self.llm.async_client.acomplete([self._message(piece)], options)
+                result = await self.llm.client.acomplete([self._message(piece)], options)
             return self._document(piece, result.text, extra_info)
 
         return list(await asyncio.gather(*(answer(p) for p in self._pieces(file, fs))))
