@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from emulator_support import EMULATOR_KEY
 
-#: The key the tests' emulator accepts; it must never show up in a repr, a log line, an error or a dump.
-EMULATOR_KEY = "sk-langchain-test-7d2a91"
+__all__ = ["EMULATOR_KEY", "LIVE", "live"]
 
 #: Tests that need the real DashScope service: marked ``live`` and skipped unless asked for with a key.
 LIVE = bool(os.environ.get("DASHSCOPE_API_KEY")) and os.environ.get("QWEN_OMNI_LIVE") == "1"

@@ -1,0 +1,43 @@
+"""Fixtures every test folder shares: one in-process emulator for the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from emulator_support import EMULATOR_KEY
+
+from qwen_omni.emulator import Emulator
+from qwen_omni.emulator.received import ReceivedRequest
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with Emulator(api_key=EMULATOR_KEY) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_key() -> str:
+    return EMULATOR_KEY
+
+
+@pytest.fixture
+def emu(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The shared emulator, with its request log emptied and no key or base URL in the environment."""
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    monkeypatch.delenv("DASHSCOPE_BASE_URL", raising=False)
+    emulator.reset()
+    return emulator
+
+
+@pytest.fixture
+def last(emu: Emulator) -> Callable[[], ReceivedRequest]:
+    """``last()`` is the last request the emulator received (failing clearly when there is none)."""
+
+    def get() -> ReceivedRequest:
+        request = emu.last_request
+        assert request is not None, "the emulator received no request"
+        return request
+
+    return get
