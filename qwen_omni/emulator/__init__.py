@@ -1,9 +1,12 @@
 """A local emulator of DashScope's Qwen-Omni endpoint (OpenAI-compatible mode), for offline tests.
 
 It is a real HTTP server (Starlette on uvicorn, in a daemon thread) that speaks the documented wire format:
-streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls, usage,
-and DashScope's error bodies for every documented refusal. Its answers state checkable facts about what it
-received (image sizes, audio durations, frame counts), and :attr:`Emulator.requests` records every request.
+streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls (several
+at once with ``parallel_tool_calls``), usage, and DashScope's error bodies for every documented refusal. Its
+answers state checkable facts about what it received (image sizes, audio durations, frame counts), and
+:attr:`Emulator.requests` records every request. It also plays the model of a text-only ReAct agent: given
+ReAct instructions in the system message, it answers with an ``Action:`` step, then with the ``Answer:`` once
+the tool's ``Observation:`` is back (:mod:`.answer` says which rule decides an answer, :mod:`.react` how).
 
 Example:
     >>> from openai import OpenAI

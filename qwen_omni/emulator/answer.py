@@ -1,5 +1,20 @@
-"""What the emulator answers: a deterministic sentence of checkable facts about what it received, or a tool
-call, or a JSON object; with reasoning when thinking is on; cut by ``stop`` and ``max_tokens``.
+"""What the emulator answers: a deterministic sentence of checkable facts about what it received, or tool
+calls, or a ReAct step, or a JSON object; with reasoning when thinking is on; cut by ``stop`` and ``max_tokens``.
+
+The first rule that applies decides:
+
+1. ``tools`` set, ``tool_choice`` not ``"none"`` and the last message not a ``tool`` one: tool calls
+   (``finish_reason: "tool_calls"``). The function named by ``tool_choice``, if it names one; else the first
+   declared function whose name appears in the last user text (case-insensitive), else the first declared
+   function. With ``parallel_tool_calls: true`` and two or more declared names in that text, one call per
+   named function instead, in the order they are declared, each with its own ``index`` and ``id``. Arguments
+   come from each function's ``parameters`` (:func:`~.schema.example_value`).
+2. No ``tools``, no JSON ``response_format`` and ReAct instructions in a system message: a ReAct step
+   (``Thought:``/``Action:``/``Action Input:``, or ``Answer:`` after an ``Observation:`` turn), as
+   :mod:`.react` describes. It is never padded to ``answer_words`` nor prefixed by web search.
+3. The last message a ``tool`` one: ``The tool returned: <its content>``.
+4. Otherwise the facts sentence (``Received 1 image (...) and the text "..."``), prefixed when web search is
+   on, padded or cut to ``answer_words``, then shaped by ``response_format``.
 
 Example:
     >>> from qwen_omni.emulator.validate import check_payload
@@ -18,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from .react import react_reply
 from .received import ReceivedPart, message_text
 from .schema import example_value
 from .validate import ChatRequest
@@ -46,6 +62,7 @@ class ToolCall:
 class AnswerPlan:
     """Everything the stream will carry, before it is cut into chunks.
 
+    ``tool_calls`` are streamed in order, the n-th with ``index`` n (empty: the answer is ``content``).
     ``content_kind`` says how to cut the content: ``"words"`` (a few words per chunk) or ``"json"``
     (fixed-size fragments).
     """
@@ -53,7 +70,7 @@ class AnswerPlan:
     content: str
     finish_reason: Literal["stop", "length", "tool_calls"]
     reasoning: str = ""
-    tool_call: ToolCall | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
     content_kind: Literal["words", "json"] = "words"
     audio: bool = False
 
@@ -174,20 +191,28 @@ def fit_words(text: str, words: int | None) -> str:
     return "".join(pieces)
 
 
-def _choose_tool(req: ChatRequest, text: str) -> dict[str, Any]:
+def _choose_tools(req: ChatRequest, text: str) -> list[dict[str, Any]]:
+    """The functions to call (rule 1 of the module docstring)."""
     functions = [tool["function"] for tool in req.tools]
     choice = req.tool_choice
     if isinstance(choice, Mapping):
         wanted = choice["function"]["name"]
-        return next(f for f in functions if f["name"] == wanted)
+        return [next(f for f in functions if f["name"] == wanted)]
     lowered = text.lower()
-    return next((f for f in functions if f["name"].lower() in lowered), functions[0])
+    named = [f for f in functions if f["name"].lower() in lowered]
+    if req.parallel_tool_calls and len(named) > 1:
+        return named
+    return [named[0] if named else functions[0]]
 
 
-def _tool_call(req: ChatRequest, text: str) -> ToolCall:
-    function = _choose_tool(req, text)
-    arguments = example_value(function.get("parameters") or {"type": "object"}, text=text)
-    return ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=json.dumps(arguments))
+def _tool_calls(req: ChatRequest, text: str) -> tuple[ToolCall, ...]:
+    calls = []
+    for function in _choose_tools(req, text):
+        arguments = example_value(function.get("parameters") or {"type": "object"}, text=text)
+        calls.append(
+            ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=json.dumps(arguments))
+        )
+    return tuple(calls)
 
 
 def _cut(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
@@ -205,9 +230,16 @@ def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words
     """Decide what to answer (see the module docstring)."""
     text = last_user_text(req.messages)
     last_role = req.messages[-1].get("role")
+    reasoning = reasoning_text(parts, text, req.thinking_budget) if req.thinking else ""
     if req.tools and req.tool_choice != "none" and last_role != "tool":
-        reasoning = reasoning_text(parts, text, req.thinking_budget) if req.thinking else ""
-        return AnswerPlan(content="", finish_reason="tool_calls", reasoning=reasoning, tool_call=_tool_call(req, text))
+        return AnswerPlan(
+            content="", finish_reason="tool_calls", reasoning=reasoning, tool_calls=_tool_calls(req, text)
+        )
+    fmt = (req.response_format or {}).get("type")
+    react = react_reply(req.messages) if not req.tools and fmt not in ("json_object", "json_schema") else None
+    if react is not None:
+        content, finish = _cut(react, req)
+        return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     if last_role == "tool":
         base = f"The tool returned: {message_text(req.messages[-1].get('content'))}"
     else:
@@ -216,14 +248,12 @@ def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words
         base = f"[web search: {req.search_strategy}] {base}"
     base = fit_words(base, answer_words)
     kind: Literal["words", "json"] = "words"
-    fmt = (req.response_format or {}).get("type")
     if fmt == "json_object":
         base, kind = json.dumps({"answer": base}, ensure_ascii=False), "json"
     elif fmt == "json_schema":
         schema = (req.response_format or {}).get("json_schema", {}).get("schema", {"type": "object"})
         base, kind = json.dumps(example_value(schema, text=text), ensure_ascii=False), "json"
     content, finish = _cut(base, req)
-    reasoning = reasoning_text(parts, text, req.thinking_budget) if req.thinking else ""
     return AnswerPlan(
         content=content, finish_reason=finish, reasoning=reasoning, content_kind=kind, audio=req.audio_output
     )

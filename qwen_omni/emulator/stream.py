@@ -1,10 +1,11 @@
 """Turn an :class:`~.answer.AnswerPlan` into server-sent events, and play them (with a fault's delays, cuts,
 early ends and error events) as an ASGI response.
 
-Chunk order: the role chunk ``{"role": "assistant", "content": ""}``; reasoning; a tool call (a header, then
-argument fragments) or the content (a few words per chunk, with ~0.1 s ``delta.audio`` chunks after each
-piece of text when audio is on); the finish chunk (which carries the last text fragment, as in DashScope's
-sample stream); the usage chunk with ``choices: []`` when asked for; then ``data: [DONE]``.
+Chunk order: the role chunk ``{"role": "assistant", "content": ""}``; reasoning; the tool calls (for each in
+turn, as OpenAI streams parallel calls: a header with its ``index``, ``id`` and name, then fragments of its
+arguments that carry only the ``index``) or the content (a few words per chunk, with ~0.1 s ``delta.audio``
+chunks after each piece of text when audio is on); the finish chunk (which carries the last text fragment, as
+in DashScope's sample stream); the usage chunk with ``choices: []`` when asked for; then ``data: [DONE]``.
 
 Example:
     >>> from qwen_omni.emulator.answer import AnswerPlan
@@ -114,12 +115,17 @@ def render_events(
     chunks: list[dict[str, Any]] = [ev.delta({"role": "assistant", "content": ""})]
     chunks += [ev.delta({"reasoning_content": piece}) for piece in text_fragments(plan.reasoning)]
     last_text: dict[str, Any] | None = None
-    if plan.tool_call is not None:
-        call = plan.tool_call
-        header = {"index": 0, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
-        chunks.append(ev.delta({"tool_calls": [header]}))
-        for piece in json_fragments(call.arguments):
-            chunks.append(ev.delta({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
+    if plan.tool_calls:
+        for index, call in enumerate(plan.tool_calls):
+            header = {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            chunks.append(ev.delta({"tool_calls": [header]}))
+            for piece in json_fragments(call.arguments):
+                chunks.append(ev.delta({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}))
     else:
         fragments = json_fragments(plan.content) if plan.content_kind == "json" else text_fragments(plan.content)
         if plan.audio:
@@ -155,7 +161,7 @@ def _spoken(ev: _Events, fragments: list[str], style: AudioStyle) -> list[dict[s
 
 def audio_seconds(plan: AnswerPlan) -> float:
     """Seconds of speech the stream of ``plan`` carries."""
-    if not plan.audio or plan.tool_call is not None:
+    if not plan.audio or plan.tool_calls:
         return 0.0
     return speech_seconds(plan.content)
 

@@ -89,8 +89,8 @@ def prompt_details(req: ChatRequest, parts: Sequence[ReceivedPart]) -> dict[str,
 
 def completion_details(plan: AnswerPlan, profile: ModelProfile, audio_seconds: float) -> dict[str, int]:
     """``completion_tokens_details``: ``text_tokens`` always, ``audio_tokens``/``reasoning_tokens`` when non-zero."""
-    call = plan.tool_call
-    text = math.ceil(len(call.arguments) / 4) if call is not None else count_words(plan.content)
+    calls = plan.tool_calls
+    text = math.ceil(sum(len(c.arguments) for c in calls) / 4) if calls else count_words(plan.content)
     details = {
         "text_tokens": text,
         "audio_tokens": math.ceil(audio_seconds * profile.audio_output_tokens_per_second),

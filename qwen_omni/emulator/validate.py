@@ -62,6 +62,7 @@ class ChatRequest:
     search_strategy: str | None = None
     tools: list[dict[str, Any]] = field(default_factory=list)
     tool_choice: Any = "auto"
+    parallel_tool_calls: bool = False
     response_format: dict[str, Any] | None = None
     max_tokens: int | None = None
     stop: list[str] = field(default_factory=list)
@@ -219,6 +220,14 @@ def _check_tools(
     return tools, choice
 
 
+def _check_parallel_tool_calls(payload: Mapping[str, Any]) -> bool:
+    """``parallel_tool_calls``: true or false (absent or null: false, the API's default)."""
+    value = payload.get("parallel_tool_calls")
+    if value is not None and not isinstance(value, bool):
+        raise invalid(f"parallel_tool_calls must be true or false; got {json.dumps(value)}.")
+    return bool(value)
+
+
 def _all_text(messages: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(message_text(m.get("content")) for m in messages)
 
@@ -294,6 +303,7 @@ def check_payload(payload: Mapping[str, Any]) -> ChatRequest:
         search_strategy=strategy,
         tools=tools,
         tool_choice=choice,
+        parallel_tool_calls=_check_parallel_tool_calls(payload),
         response_format=response_format,
         max_tokens=max_tokens,
         stop=stops,

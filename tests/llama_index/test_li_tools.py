@@ -198,11 +198,6 @@ async def test_react_agent_round_trip_with_a_scripted_action(llm: QwenOmni, emu:
     assert str(result) == 'Received the text "Observation: 5".'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator gap: it answers ReAct prompts with its facts sentence, not with 'Thought/Action/Action Input' "
-    "lines naming one of the tools listed in the ReAct system prompt, so the agent ends without calling a tool",
-)
 async def test_react_agent_chooses_a_tool_itself(llm: QwenOmni) -> None:
     calls: list[tuple[int, int]] = []
 
