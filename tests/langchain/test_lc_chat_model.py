@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_support import EMULATOR_KEY
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps, load
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
-from lc_support import EMULATOR_KEY
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 

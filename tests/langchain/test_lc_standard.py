@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from emulator_support import EMULATOR_KEY
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
-from lc_support import EMULATOR_KEY, live
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_qwen_omni import ChatQwenOmni
@@ -179,7 +179,6 @@ class TestChatQwenOmniIntegration(_Integration):
         super().test_json_mode(model)
 
 
-@live
 @pytest.mark.live
 class TestChatQwenOmniLive(_Integration):
     """The whole standard integration suite against the real DashScope service."""

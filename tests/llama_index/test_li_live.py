@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from llama_index.core.base.llms.types import AudioBlock, ChatMessage, ImageBlock, TextBlock
 
 from llama_index_qwen_omni import QwenOmni
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        not os.environ.get("DASHSCOPE_API_KEY") or os.environ.get("QWEN_OMNI_LIVE") != "1",
-        reason="needs DASHSCOPE_API_KEY and QWEN_OMNI_LIVE=1",
-    ),
-]
+pytestmark = pytest.mark.live
 
 PHOTO = "https://dashscope.oss-cn-beijing.aliyuncs.com/images/dog_and_girl.jpeg"
 
