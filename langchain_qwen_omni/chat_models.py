@@ -7,13 +7,13 @@ the moment it arrives. ``invoke`` sums the same chunks and turns the streamed PC
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
+from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.block_translators import register_translator
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -241,7 +241,7 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return _complete(generate_from_stream(self._stream(messages, stop, run_manager, **kwargs)))
+        return _aggregate(self._stream(messages, stop, run_manager, **kwargs))
 
     async def _agenerate(
         self,
@@ -250,7 +250,7 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return _complete(await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs)))
+        return _aggregate([chunk async for chunk in self._astream(messages, stop, run_manager, **kwargs)])
 
     # -- tools and structured output -----------------------------------------------------------------------
 
@@ -325,14 +325,34 @@ def _close(converter: ChunkConverter, result: OmniResult, options: RequestOption
     return converter.close(model=result.model or options.model, completion_id=result.id)
 
 
-def _complete(result: ChatResult) -> ChatResult:
-    """``invoke``'s result: the summed chunks, with the streamed PCM turned into one WAV file."""
+def _aggregate(chunks: Iterable[ChatGenerationChunk]) -> ChatResult:
+    """``invoke``'s result: the streamed chunks summed, with the spoken answer as one WAV file.
+
+    LangChain's ``+`` would copy the growing base64 audio string again at every chunk (quadratic in the length of
+    the answer), so the audio pieces are set aside, joined once, and put back before the WAV is made.
+    """
+    pieces: list[str] = []
+
+    def without_audio_data(chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+        audio = chunk.message.additional_kwargs.get("audio")
+        if not isinstance(audio, dict) or "data" not in audio:
+            return chunk
+        pieces.append(str(audio["data"]))
+        kept = {k: v for k, v in audio.items() if k != "data"}
+        extra = {k: v for k, v in chunk.message.additional_kwargs.items() if k != "audio"}
+        if kept:
+            extra["audio"] = kept
+        message = chunk.message.model_copy(update={"additional_kwargs": extra})
+        return ChatGenerationChunk(message=message, generation_info=chunk.generation_info)
+
+    result = generate_from_stream(without_audio_data(chunk) for chunk in chunks)
+    generation = result.generations[0]
+    message = generation.message
+    if pieces and isinstance(message, AIMessage):
+        audio = {**message.additional_kwargs.get("audio", {}), "data": "".join(pieces)}
+        message = complete_audio(message.model_copy(update={"additional_kwargs": {**message.additional_kwargs,
+                                                                                   "audio": audio}}))  # fmt: skip
     return ChatResult(
-        generations=[
-            ChatGeneration(message=complete_audio(g.message), generation_info=g.generation_info)
-            if isinstance(g.message, AIMessage)
-            else g
-            for g in result.generations
-        ],
+        generations=[ChatGeneration(message=message, generation_info=generation.generation_info)],
         llm_output=result.llm_output,
     )
