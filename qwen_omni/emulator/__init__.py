@@ -4,9 +4,12 @@ It is a real HTTP server (Starlette on uvicorn, in a daemon thread) that speaks 
 streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls (several
 at once with ``parallel_tool_calls``), usage, and DashScope's error bodies for every documented refusal. Its
 answers state checkable facts about what it received (image sizes, audio durations, frame counts), and
-:attr:`Emulator.requests` records every request. It also plays the model of a text-only ReAct agent: given
-ReAct instructions in the system message, it answers with an ``Action:`` step, then with the ``Answer:`` once
-the tool's ``Observation:`` is back (:mod:`.answer` says which rule decides an answer, :mod:`.react` how).
+:attr:`Emulator.requests` records every request. Its tool-call arguments and JSON answers are generated from
+the JSON schema and read the prompt (the numbers, quoted texts and enum values of the last user text; a schema
+written in a JSON-mode prompt), deterministically, as :mod:`.schema` describes. It also plays the model of a
+text-only ReAct agent: given ReAct instructions in the system message, it answers with an ``Action:`` step,
+then with the ``Answer:`` once the tool's ``Observation:`` is back (:mod:`.answer` says which rule decides an
+answer, :mod:`.react` how).
 
 Example:
     >>> from openai import OpenAI

@@ -8,13 +8,17 @@ The first rule that applies decides:
    declared function whose name appears in the last user text (case-insensitive), else the first declared
    function. With ``parallel_tool_calls: true`` and two or more declared names in that text, one call per
    named function instead, in the order they are declared, each with its own ``index`` and ``id``. Arguments
-   come from each function's ``parameters`` (:func:`~.schema.example_value`).
+   come from each function's ``parameters`` and the last user text (:func:`~.schema.example_value`: numbers,
+   quoted texts and mentioned enum values of the text fill them), with Unicode as it is (not ``\\u`` escapes).
 2. No ``tools``, no JSON ``response_format`` and ReAct instructions in a system message: a ReAct step
    (``Thought:``/``Action:``/``Action Input:``, or ``Answer:`` after an ``Observation:`` turn), as
    :mod:`.react` describes. It is never padded to ``answer_words`` nor prefixed by web search.
 3. The last message a ``tool`` one: ``The tool returned: <its content>``.
 4. Otherwise the facts sentence (``Received 1 image (...) and the text "..."``), prefixed when web search is
-   on, padded or cut to ``answer_words``, then shaped by ``response_format``.
+   on, padded or cut to ``answer_words``, then shaped by ``response_format``: ``json_schema`` answers a value
+   of its schema; ``json_object`` (JSON mode) answers a value of the JSON schema the prompt holds, if it holds
+   one (:func:`prompt_schema`), else ``{"answer": "<the sentence>"}``. Values read the last user text as
+   tool-call arguments do.
 
 Example:
     >>> from qwen_omni.emulator.validate import check_payload
@@ -33,9 +37,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .react import react_reply
+from .react import instruction_tools, react_reply
 from .received import ReceivedPart, message_text
-from .schema import example_value
+from .schema import example_value, find_schema
 from .validate import ChatRequest
 
 _PIECE_RE = re.compile(r"\s*\S+")
@@ -208,11 +212,48 @@ def _choose_tools(req: ChatRequest, text: str) -> list[dict[str, Any]]:
 def _tool_calls(req: ChatRequest, text: str) -> tuple[ToolCall, ...]:
     calls = []
     for function in _choose_tools(req, text):
-        arguments = example_value(function.get("parameters") or {"type": "object"}, text=text)
-        calls.append(
-            ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=json.dumps(arguments))
+        arguments = json.dumps(
+            example_value(function.get("parameters") or {"type": "object"}, text=text), ensure_ascii=False
         )
+        calls.append(ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=arguments))
     return tuple(calls)
+
+
+def prompt_schema(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The JSON schema a JSON-mode prompt asks the answer to follow, or None.
+
+    It is the last schema (:func:`~.schema.find_schema`) written in the text of a system or user message, the
+    latest message first. A system message that holds ReAct instructions is skipped: the schemas it lists are
+    the tools' arguments, not the answer's.
+
+    Example:
+        >>> prompt_schema([{"role": "system", "content": 'Reply in JSON: {"properties": {"joke": {}}}'},
+        ...                {"role": "user", "content": "Tell me a joke."}])
+        {'properties': {'joke': {}}}
+    """
+    for message in reversed(messages):
+        role = message.get("role")
+        if role not in ("system", "user"):
+            continue
+        text = message_text(message.get("content"))
+        if role == "system" and instruction_tools(text):
+            continue
+        schema = find_schema(text)
+        if schema is not None:
+            return schema
+    return None
+
+
+def _json_mode_answer(messages: Sequence[Mapping[str, Any]], text: str) -> dict[str, Any] | None:
+    """A value of the prompt's JSON schema read from ``text``, or None (no schema, or it gives no object)."""
+    schema = prompt_schema(messages)
+    if schema is None:
+        return None
+    try:
+        value = example_value(schema, text=text)
+    except (TypeError, ValueError):  # a malformed schema (e.g. a "required" that is not a list of names)
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _cut(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
@@ -249,7 +290,8 @@ def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words
     base = fit_words(base, answer_words)
     kind: Literal["words", "json"] = "words"
     if fmt == "json_object":
-        base, kind = json.dumps({"answer": base}, ensure_ascii=False), "json"
+        answer = _json_mode_answer(req.messages, text)
+        base, kind = json.dumps(answer if answer is not None else {"answer": base}, ensure_ascii=False), "json"
     elif fmt == "json_schema":
         schema = (req.response_format or {}).get("json_schema", {}).get("schema", {"type": "object"})
         base, kind = json.dumps(example_value(schema, text=text), ensure_ascii=False), "json"

@@ -34,7 +34,8 @@ Answer:
 
   The tool is the first listed tool whose name appears in the question (case-insensitive), else the first
   listed tool. Its arguments come from the schema on its ``Tool Args:`` line, made by
-  :func:`~.schema.example_value` with the question as text; a missing or unreadable schema gives ``{}``.
+  :func:`~.schema.example_value` with the question as text (so its numbers and quoted texts fill the
+  arguments); a missing or unreadable schema gives ``{}``.
 
 So an agent calls one tool, gets its output back and ends on the next turn: two requests per question.
 
@@ -46,7 +47,7 @@ Example:
     >>> print(react_reply(messages))
     Thought: I need to use a tool to help me answer the question.
     Action: add
-    Action Input: {"a": 1}
+    Action Input: {"a": 2}
     >>> print(react_reply([*messages, {"role": "assistant", "content": "(the action)"},
     ...                    {"role": "user", "content": "Observation: 5"}]))
     Thought: I can answer without using any more tools. I'll use the user's language to answer
@@ -113,16 +114,26 @@ def _schema(entry: str) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
+def instruction_tools(text: str) -> list[ReactTool]:
+    """The tools listed in ``text`` when it holds ReAct instructions (the format words and one tool at least), else [].
+
+    Example:
+        >>> instruction_tools('> Tool Name: now\\nTool Args: {"type": "object"}')
+        []
+    """
+    if not all(word in text for word in FORMAT_WORDS):
+        return []
+    return parse_tools(text)
+
+
 def react_tools(messages: Sequence[Mapping[str, Any]]) -> list[ReactTool] | None:
     """The tools of the first system message that holds ReAct instructions, or None when none does."""
     for message in messages:
         if message.get("role") != "system":
             continue
-        text = message_text(message.get("content"))
-        if all(word in text for word in FORMAT_WORDS):
-            tools = parse_tools(text)
-            if tools:
-                return tools
+        tools = instruction_tools(message_text(message.get("content")))
+        if tools:
+            return tools
     return None
 
 

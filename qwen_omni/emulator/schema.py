@@ -1,25 +1,71 @@
-"""Make a value that fits a JSON schema: the emulator's tool-call arguments and ``json_schema`` answers.
+"""Make a value that fits a JSON schema and reads the prompt: the emulator's tool-call arguments, ReAct action
+inputs, and ``json_schema`` / JSON-mode answers.
 
-Rules: every property in ``required`` (all properties when nothing is required); ``const``, then the first
-``enum`` value, then by type: string -> a word from the user's text (else ``"example"``), integer -> 1,
-number -> 1.5, boolean -> true, null -> null, array -> one item, object -> recurse. ``$ref`` into
-``$defs``/``definitions`` is resolved; ``anyOf``/``oneOf`` take the first non-null choice, ``allOf`` merges.
+The text read is the last user message (the question, for ReAct), with the JSON objects written in it taken
+out (:func:`prose`): a schema or an example pasted in a prompt is an instruction, not values.
+
+Which values: every property in ``required`` (all properties when nothing is required), in the order of
+``properties``; ``$ref`` into ``$defs``/``definitions`` is resolved; ``anyOf``/``oneOf`` take the first non-null
+choice, ``allOf`` merges; an array gets one item; an object recurses. Each value is then, by the first rule
+that applies:
+
+1. ``const``: that value.
+2. ``enum``: the value the text mentions (the earliest mention; the longest value at the same place), else the
+   first value. A value is mentioned when it appears, case-insensitively, not glued to a letter or digit (see
+   below); only string and number values can be mentioned. An enum takes no number or quote from the others.
+3. ``integer`` / ``number``: the n-th numeric value made (depth first, in the order above) takes the n-th number
+   of the text when that number fits: whole for an integer, and inside ``minimum``/``maximum``/
+   ``exclusiveMinimum``/``exclusiveMaximum``. A number is ASCII digits with an optional ``-`` and decimal part
+   (``3``, ``-2``, ``4.5``), not glued to a letter or digit, nor preceded by ``_``, ``.`` or ``-`` (so
+   ``qwen3.5``, ``h2o`` and ``omni-5`` hold none); numbers inside quoted text are not counted. Otherwise (no
+   n-th number, or one that does not fit): 1 for an integer and 1.5 for a number, moved inside
+   ``minimum``/``maximum``.
+4. ``string``: a ``format`` it knows (``date``, ``email``, ``uri``...) gives a fixed example. Otherwise the
+   n-th string value made takes the n-th quoted text of the text: ``'...'``, ``"..."``, ``“...”``, ``‘...’``
+   or ``「...」``, on one line, trimmed, not empty (a ``'`` or ``’`` glued to a letter or digit on its outer
+   side is an apostrophe, not a quote: ``What's``, ``Bob's``). With no n-th quote: the last word of the text
+   (a name or place usually ends a question), or ``"example"`` when the text has no word.
+5. ``boolean`` -> true, ``null`` -> null.
+
+"Glued to a letter or digit" means next to a letter or digit of a script written with spaces between words
+(ASCII, Latin, Greek, Cyrillic), so that a value or number written inside Chinese or Japanese text still counts.
+Values are copied from the text as they are: Unicode passes through unchanged. The same schema and text always
+give the same value.
+
+:func:`find_schema` finds a JSON schema written in a prompt (the emulator's JSON mode follows it).
 
 Example:
     >>> schema = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
     ...           "required": ["city"]}
     >>> example_value(schema, text="What is the weather in Paris?")
     {'city': 'Paris'}
+    >>> schema["required"] = ["city", "days"]
+    >>> example_value(schema, text="Weather in 'São Paulo' for the next 3 days")
+    {'city': 'São Paulo', 'days': 3}
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 _MAX_DEPTH = 12
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+#: Letters and digits of scripts written with spaces between words (a quote, number or enum value next to one
+#: of these is part of a longer word).
+_GLUE = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u03ff\u0400-\u04ff"
+_QUOTE_RE = re.compile(
+    rf"(?<![{_GLUE}])'([^\n]+?)'(?![{_GLUE}])"
+    r'|"([^"\n]+)"'
+    r"|“([^”\n]+)”"
+    rf"|‘([^\n]+?)’(?![{_GLUE}])"
+    r"|「([^」\n]+)」"
+)
+_NUMBER_RE = re.compile(rf"(?<![{_GLUE}_.\-])-?[0-9]+(?:\.[0-9]+)?(?![{_GLUE}_]|\.[0-9])")
 _FORMATS = {
     "date": "2025-01-01",
     "date-time": "2025-01-01T00:00:00Z",
@@ -37,10 +83,136 @@ def word_from_text(text: str) -> str:
     return words[-1] if words else "example"
 
 
+def quotes_in_text(text: str) -> list[str]:
+    """The quoted texts of ``text``, in order, trimmed (the quote styles of the module docstring).
+
+    Example:
+        >>> quotes_in_text("Name it 'Bob's bar' or “Chez Bob”; it's 「寿司」, not \\"x\\"")
+        ["Bob's bar", 'Chez Bob', '寿司', 'x']
+    """
+    quotes = []
+    for match in _QUOTE_RE.finditer(text):
+        quoted = next(g for g in match.groups() if g is not None).strip()
+        if quoted:
+            quotes.append(quoted)
+    return quotes
+
+
+def numbers_in_text(text: str) -> list[int | float]:
+    """The numbers of ``text`` outside quoted text, in order (an int when written without a decimal part).
+
+    Example:
+        >>> numbers_in_text("Add -2 and 4.5 to magic_function(3) with qwen3.5, not 'Agent 47'.")
+        [-2, 4.5, 3]
+    """
+    unquoted = _QUOTE_RE.sub(" ", text)
+    return [float(n) if "." in n else int(n) for n in _NUMBER_RE.findall(unquoted)]
+
+
+def mentioned(value: str, text: str) -> int | None:
+    """Where ``value`` first appears in ``text`` (case-insensitive, not glued to a letter or digit), or None."""
+    if not value:
+        return None
+    match = re.search(rf"(?<![{_GLUE}_]){re.escape(value)}(?![{_GLUE}_]|\.[0-9])", text, re.IGNORECASE)
+    return match.start() if match else None
+
+
+@dataclass
+class _Prompt:
+    """What the values read from the text: its last word, quotes and numbers, with how many were handed out."""
+
+    text: str
+    word: str
+    quotes: list[str]
+    numbers: list[int | float]
+    strings_made: int = field(default=0)
+    numbers_made: int = field(default=0)
+
+    @classmethod
+    def of(cls, text: str) -> _Prompt:
+        text = prose(text)
+        return cls(text=text, word=word_from_text(text), quotes=quotes_in_text(text), numbers=numbers_in_text(text))
+
+    def next_string(self) -> str:
+        index, self.strings_made = self.strings_made, self.strings_made + 1
+        return self.quotes[index] if index < len(self.quotes) else self.word
+
+    def next_number(self) -> int | float | None:
+        index, self.numbers_made = self.numbers_made, self.numbers_made + 1
+        return self.numbers[index] if index < len(self.numbers) else None
+
+
 def example_value(schema: Any, *, text: str = "") -> Any:
-    """A value that validates against ``schema`` (see the module docstring for the rules)."""
+    """A value that validates against ``schema``, read from ``text`` (see the module docstring for the rules)."""
     root = schema if isinstance(schema, Mapping) else {}
-    return _value(schema, root, word_from_text(text), 0)
+    return _value(schema, root, _Prompt.of(text), 0)
+
+
+def find_schema(text: str) -> dict[str, Any] | None:
+    """The last JSON schema written in ``text``: a JSON object whose ``properties`` is an object of schemas.
+
+    A schema may stand alone or sit inside other JSON (``{"name": ..., "schema": {...}}``); the objects nested
+    in a schema are part of it, not schemas of their own; text that is not JSON is skipped.
+
+    Example:
+        >>> find_schema('Answer with JSON that follows {"type": "object", "properties": {"a": {"type": "integer"}}}.')
+        {'type': 'object', 'properties': {'a': {'type': 'integer'}}}
+        >>> find_schema('Answer with JSON like {"a": 1}.') is None
+        True
+        >>> find_schema('{"name": "n", "schema": {"properties": {"b": {}}}}')
+        {'properties': {'b': {}}}
+    """
+    found = [schema for _, _, value in json_objects(text) for schema in _schemas_in(value)]
+    return found[-1] if found else None
+
+
+def json_objects(text: str) -> list[tuple[int, int, Any]]:
+    """The JSON objects written in ``text`` (outermost only), in order, as ``(start, end, value)``.
+
+    Example:
+        >>> json_objects('f(x) = {"a": 1} or {broken} {"b": {"c": 2}}')
+        [(7, 15, {'a': 1}), (28, 43, {'b': {'c': 2}})]
+    """
+    decoder = json.JSONDecoder()
+    found = []
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read
+            start = text.find("{", start + 1)
+            continue
+        found.append((start, end, value))
+        start = text.find("{", end)
+    return found
+
+
+def prose(text: str) -> str:
+    """``text`` with its JSON objects (:func:`json_objects`) replaced by a space: what values are read from.
+
+    Example:
+        >>> prose('Follow {"properties": {"n": {"maximum": 9}}} with 3')
+        'Follow   with 3'
+    """
+    pieces, at = [], 0
+    for start, end, _ in json_objects(text):
+        pieces += [text[at:start], " "]
+        at = end
+    return "".join([*pieces, text[at:]])
+
+
+def _schemas_in(value: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """The schemas in a decoded JSON value, in document order (a schema's own insides are not searched)."""
+    if depth > _MAX_DEPTH:
+        return []
+    if isinstance(value, dict):
+        properties = value.get("properties")
+        if isinstance(properties, dict) and all(isinstance(p, dict | bool) for p in properties.values()):
+            return [value]
+        return [schema for item in value.values() for schema in _schemas_in(item, depth + 1)]
+    if isinstance(value, list):
+        return [schema for item in value for schema in _schemas_in(item, depth + 1)]
+    return []
 
 
 def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -63,19 +235,19 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str,
     return schema
 
 
-def _value(schema: Any, root: Mapping[str, Any], word: str, depth: int) -> Any:
+def _value(schema: Any, root: Mapping[str, Any], prompt: _Prompt, depth: int) -> Any:
     if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
-        return word if depth == 0 else None
+        return prompt.word if depth == 0 else None
     schema = _resolve(schema, root)
     if "const" in schema:
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][0]
+        return _enum(schema["enum"], prompt.text)
     for key in ("anyOf", "oneOf"):
         choices = schema.get(key)
         if isinstance(choices, list) and choices:
             non_null = [c for c in choices if not (isinstance(c, Mapping) and c.get("type") == "null")]
-            return _value((non_null or choices)[0], root, word, depth + 1)
+            return _value((non_null or choices)[0], root, prompt, depth + 1)
     if isinstance(schema.get("allOf"), list):
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
@@ -84,25 +256,63 @@ def _value(schema: Any, root: Mapping[str, Any], word: str, depth: int) -> Any:
                 merged["properties"] = {**merged.get("properties", {}), **part.get("properties", {})}
                 merged["required"] = [*merged.get("required", []), *part.get("required", [])]
                 merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
-        return _value(merged, root, word, depth + 1)
+        return _value(merged, root, prompt, depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind is None:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
     if kind == "object":
-        return _object(schema, root, word, depth)
+        return _object(schema, root, prompt, depth)
     if kind == "array":
-        return [_value(schema.get("items", {"type": "string"}), root, word, depth + 1)]
-    if kind == "integer":
-        return int(_clamp(1, schema))
-    if kind == "number":
-        return float(_clamp(1.5, schema))
+        return [_value(schema.get("items", {"type": "string"}), root, prompt, depth + 1)]
+    if kind in ("integer", "number"):
+        return _number(schema, prompt.next_number(), integer=kind == "integer")
     if kind == "boolean":
         return True
     if kind == "null":
         return None
-    return _FORMATS.get(str(schema.get("format")), word)
+    fmt = str(schema.get("format"))
+    return _FORMATS[fmt] if fmt in _FORMATS else prompt.next_string()
+
+
+def _enum(values: list[Any], text: str) -> Any:
+    """The enum value the text mentions first (the longest one at the same place), else the first value."""
+    best: tuple[int, int] | None = None
+    chosen = values[0]
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            continue
+        spelled = str(value)
+        where = mentioned(spelled, text)
+        if where is not None and (best is None or (where, -len(spelled)) < best):
+            best, chosen = (where, -len(spelled)), value
+    return chosen
+
+
+def _number(schema: Mapping[str, Any], found: int | float | None, *, integer: bool) -> int | float:
+    """``found`` when it fits the schema (whole for an integer, inside the bounds), else the clamped default."""
+    if found is not None and _fits(found, schema, integer=integer):
+        return int(found) if integer else found
+    return int(_clamp(1, schema)) if integer else float(_clamp(1.5, schema))
+
+
+def _fits(value: float, schema: Mapping[str, Any], *, integer: bool) -> bool:
+    if not math.isfinite(value) or (integer and not float(value).is_integer()):
+        return False
+    low, high = _bound(schema, "minimum"), _bound(schema, "maximum")
+    above, below = _bound(schema, "exclusiveMinimum"), _bound(schema, "exclusiveMaximum")
+    return (
+        (low is None or value >= low)
+        and (high is None or value <= high)
+        and (above is None or value > above)
+        and (below is None or value < below)
+    )
+
+
+def _bound(schema: Mapping[str, Any], key: str) -> float | None:
+    bound = schema.get(key)
+    return float(bound) if isinstance(bound, int | float) and not isinstance(bound, bool) else None
 
 
 def _clamp(value: float, schema: Mapping[str, Any]) -> float:
@@ -115,10 +325,10 @@ def _clamp(value: float, schema: Mapping[str, Any]) -> float:
     return value
 
 
-def _object(schema: Mapping[str, Any], root: Mapping[str, Any], word: str, depth: int) -> dict[str, Any]:
+def _object(schema: Mapping[str, Any], root: Mapping[str, Any], prompt: _Prompt, depth: int) -> dict[str, Any]:
     properties = schema.get("properties")
     if not isinstance(properties, Mapping):
         return {}
     required = schema.get("required")
-    names = [n for n in required if n in properties] if isinstance(required, list) and required else list(properties)
-    return {name: _value(properties[name], root, word, depth + 1) for name in names}
+    wanted = set(required) if isinstance(required, list) and required else set(properties)
+    return {name: _value(properties[name], root, prompt, depth + 1) for name in properties if name in wanted}

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from typing_extensions import TypedDict
 
 from langchain_qwen_omni import ChatQwenOmni, audio_pcm, audio_wav
@@ -522,12 +522,30 @@ def test_structured_output_via_json_mode(llm: ChatQwenOmni, last: Last, schema: 
     assert (
         instruction["role"] == "system" and "JSON" in instruction["content"] and '"country"' in instruction["content"]
     )
-    # the emulator's JSON mode answers {"answer": ...}: parsed for a plain schema, a parsing error for pydantic
-    assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content))["answer"]
-    if schema is City:
-        assert raw["parsed"] is None and raw["parsing_error"] is not None
-    else:
-        assert raw["parsed"] == json.loads(str(raw["raw"].content)) and raw["parsing_error"] is None
+    # the emulator's JSON mode follows the schema in the prompt (strings: the prompt's last word)
+    expected = {"name": "Paris", "country": "Paris"}
+    assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content)) == expected
+    assert raw["parsing_error"] is None
+    assert (raw["parsed"].model_dump() if schema is City else raw["parsed"]) == expected
+
+
+class PickyCity(BaseModel):
+    """A city the model must name with a capital letter (a rule the JSON schema cannot carry)."""
+
+    name: str
+    country: str
+
+    @field_validator("country")
+    @classmethod
+    def _never(cls, value: str) -> str:
+        raise ValueError("no country is good enough")
+
+
+def test_json_mode_include_raw_keeps_the_parsing_error(llm: ChatQwenOmni) -> None:
+    raw = llm.with_structured_output(PickyCity, method="json_mode", include_raw=True).invoke("Where is Paris?")
+    assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content))["country"]
+    assert raw["parsed"] is None
+    assert "no country is good enough" in str(raw["parsing_error"])
 
 
 def test_json_mode_without_a_schema_adds_the_word_json_only_where_missing(llm: ChatQwenOmni, last: Last) -> None:
