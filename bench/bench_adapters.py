@@ -9,11 +9,8 @@ iteration of ``OmniClient.stream`` on the same request. Prints medians and ratio
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
-from bench_stream import emulator_process
+from bench_stream import emulator_process, median_seconds
 from llama_index.core.llms import ChatMessage
 
 from langchain_qwen_omni import ChatQwenOmni, audio_wav
@@ -22,16 +19,6 @@ from qwen_omni import Message, OmniClient
 
 MODEL = "qwen3.5-omni-flash"
 SPEAK = ["text", "audio"]
-
-
-def median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

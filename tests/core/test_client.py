@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,12 +28,6 @@ from qwen_omni.stream import AudioDelta, OmniResult, ReasoningDelta, TextDelta, 
 SECRET = "sk-very-secret-key-123"
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05)
 HELLO = [Message("user", "Hello")]
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture

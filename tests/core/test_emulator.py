@@ -7,7 +7,6 @@ import base64
 import json
 import math
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,7 +17,6 @@ from qwen_omni import samples
 from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.profiles import get_profile
 
-KEY = "sk-emulator-test"
 CHAT = "/chat/completions"
 FLASH = "qwen3.5-omni-flash"
 THINKER = "qwen3-omni-flash"
@@ -28,21 +26,9 @@ TURBO = "qwen-omni-turbo"
 # ------------------------------------------------------------------------------------------ helpers
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
 @pytest.fixture(autouse=True)
 def _clean(emu: Emulator) -> None:
     emu.reset()
-
-
-@pytest.fixture(scope="module")
-def http(emu: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as client:
-        yield client
 
 
 def data_uri(data: bytes, mime: str = "") -> str:

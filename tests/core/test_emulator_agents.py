@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,21 +20,9 @@ FLASH = "qwen3.5-omni-flash"
 ACTION_RE = re.compile(r"(?:\s*Thought: (.*?)|(.+))\n+Action: ([^\n\(\) ]+).*?\n+Action Input: .*?(\{.*\})", re.DOTALL)
 
 
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
 @pytest.fixture(autouse=True)
 def _clean(emu: Emulator) -> None:
     emu.reset()
-
-
-@pytest.fixture(scope="module")
-def http(emu: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer sk-any"}, timeout=30) as client:
-        yield client
 
 
 def stream(http: httpx.Client, messages: list[dict[str, Any]], **extra: Any) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ and is recorded with its status."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -18,18 +18,6 @@ CHAT = "/chat/completions"
 FLASH = "qwen3.5-omni-flash"
 THINKER = "qwen3-omni-flash"
 TURBO = "qwen-omni-turbo"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def http(emu: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer k"}, timeout=60) as client:
-        yield client
 
 
 def data_uri(data: bytes, mime: str = "") -> str:

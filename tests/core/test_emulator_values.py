@@ -5,29 +5,15 @@ quoted texts and enum values of the last user text, and JSON mode follows a JSON
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from qwen_omni.emulator import Emulator
 from qwen_omni.emulator.react import ACTION_THOUGHT
 
 CHAT = "/chat/completions"
 FLASH = "qwen3.5-omni-flash"
-
-
-@pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def http(emu: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": "Bearer sk-any"}, timeout=30) as client:
-        yield client
 
 
 def stream(http: httpx.Client, messages: list[dict[str, Any]], **extra: Any) -> list[dict[str, Any]]:
