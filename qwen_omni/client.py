@@ -296,7 +296,7 @@ class OmniClient:
             try:
                 full = exc.response.json()
                 request_id = (full.get("request_id") if isinstance(full, Mapping) else None) or request_id
-            except Exception:  # the body was not JSON: the status says enough
+            except ValueError:  # the body was not JSON: the status says enough
                 full = None
             return error_for_status(
                 exc.status_code,
