@@ -296,3 +296,38 @@ async def test_an_async_stream_can_be_closed_early(client: OmniClient) -> None:
     assert isinstance(first, TextDelta)
     with pytest.raises(StopAsyncIteration):
         await stream.__anext__()
+
+
+def test_a_non_json_error_body_from_a_proxy_maps_to_a_server_error() -> None:
+    """A gateway in front of the API may answer 502 with an HTML page: still a ServerError, retried, status kept."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class BadGateway(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b"<html><body>502 Bad Gateway</body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BadGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = OmniClient(api_key=SECRET, base_url=f"http://127.0.0.1:{server.server_port}/v1", retry_policy=FAST)
+        with pytest.raises(ServerError) as info:
+            client.complete(HELLO)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert info.value.status_code == 502
+    assert "Bad Gateway" in str(info.value)
+    assert hits == ["/v1/chat/completions"] * 3, "a 502 is retried"
