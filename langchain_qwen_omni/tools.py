@@ -17,9 +17,8 @@ Example:
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -27,11 +26,9 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field
 
-from qwen_omni.parts import REMOTE_SCHEMES
+from qwen_omni.parts import REMOTE_SCHEMES, MediaKind, kind_from_name
 
 from .chat_models import ChatQwenOmni
-
-MediaKind = Literal["image", "audio", "video"]
 
 
 class MediaQuestion(BaseModel):
@@ -100,10 +97,9 @@ class QwenOmniMediaTool(BaseTool):
 
 
 def _guess_kind(name: str) -> MediaKind:
-    mime = mimetypes.guess_type(name)[0] or ""
-    kind = mime.partition("/")[0]
-    if kind in ("image", "audio", "video"):
-        return kind  # type: ignore[return-value]
-    raise ToolException(
-        f"Cannot tell whether {Path(name).name!r} is an image, audio or video from its name; pass kind as well."
-    )
+    kind = kind_from_name(name)
+    if kind is None:
+        raise ToolException(
+            f"Cannot tell whether {Path(name).name!r} is an image, audio or video from its name; pass kind as well."
+        )
+    return kind

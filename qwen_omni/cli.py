@@ -25,14 +25,26 @@ from typing import TextIO
 
 from .client import OmniClient
 from .errors import InvalidRequestError, QwenOmniError
-from .parts import REMOTE_SCHEMES, AudioPart, ImagePart, Part, TextPart, VideoFramesPart, VideoPart
+from .parts import (
+    REMOTE_SCHEMES,
+    AudioPart,
+    ImagePart,
+    MediaKind,
+    Part,
+    TextPart,
+    VideoFramesPart,
+    VideoPart,
+    kind_from_name,
+)
 from .profiles import DEFAULT_MODEL, KNOWN_MODELS, get_profile
 from .request import Message, RequestOptions
 from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
 
-_IMAGE_EXT = {"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "heic"}
-_AUDIO_EXT = {"mp3", "wav", "amr", "aac", "m4a", "flac", "ogg", "opus", "3gpp"}
-_VIDEO_EXT = {"mp4", "avi", "mkv", "mov", "flv", "wmv", "webm", "m4v", "mpeg", "mpg", "3gp"}
+
+def _part(kind: MediaKind, source: str | Path) -> Part:
+    if kind == "image":
+        return ImagePart(source)
+    return AudioPart(source) if kind == "audio" else VideoPart(source)
 
 
 def part_for(source: str) -> Part:
@@ -43,27 +55,21 @@ def part_for(source: str) -> Part:
         'AudioPart'
     """
     if source.startswith(REMOTE_SCHEMES):
-        ext = Path(source.split("?", 1)[0]).suffix.lower().lstrip(".")
-        if ext in _IMAGE_EXT:
-            return ImagePart(source)
-        if ext in _AUDIO_EXT:
-            return AudioPart(source)
-        if ext in _VIDEO_EXT:
-            return VideoPart(source)
-        raise InvalidRequestError(
-            f"Cannot tell whether {source!r} is an image, audio or video from its name; "
-            "download it, or use the Python API with ImagePart/AudioPart/VideoPart."
-        )
+        kind = kind_from_name(source)
+        if kind is None:
+            raise InvalidRequestError(
+                f"Cannot tell whether {source!r} is an image, audio or video from its name; "
+                "download it, or use the Python API with ImagePart/AudioPart/VideoPart."
+            )
+        return _part(kind, source)
     from .media import probe
 
     path = Path(source).expanduser()
     if not path.is_file():
         raise InvalidRequestError(f"{source!r} is neither a URL (http://, https://, oss://) nor an existing file.")
     info = probe(path)
-    if info.kind == "image" or info.container == "gif":  # an animated GIF is a picture to the API, not a video
-        return ImagePart(path)
-    kind = info.kind
-    return AudioPart(path) if kind == "audio" else VideoPart(path)
+    # an animated GIF is a picture to the API, not a video
+    return _part("image" if info.container == "gif" else info.kind, path)
 
 
 @contextlib.contextmanager

@@ -30,6 +30,7 @@ from .errors import LimitExceededError, MediaError
 from .profiles import (
     AUDIO_INPUT_FORMATS,
     DATA_URI_MAX_BYTES,
+    IMAGE_INPUT_EXTENSIONS,
     IMAGE_MAX_ASPECT_RATIO,
     IMAGE_MIME_TYPES,
     IMAGE_MIN_SIDE_PX,
@@ -45,6 +46,7 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
 REMOTE_SCHEMES = ("http://", "https://", "oss://")
 WireKind = Literal["text", "image", "audio", "video", "video_frames", "unknown"]
+MediaKind = Literal["image", "audio", "video"]
 
 _AUDIO_ALIASES = {
     "mpeg": "mp3", "mpga": "mp3", "mpeg3": "mp3", "x-mp3": "mp3", "x-mpeg": "mp3",
@@ -139,6 +141,25 @@ def _extension(name: str | None) -> str | None:
     path = urlparse(name).path if name.startswith(REMOTE_SCHEMES) else name
     suffix = Path(path).suffix.lower().lstrip(".")
     return suffix or None
+
+
+def kind_from_name(name: str) -> MediaKind | None:
+    """The input kind a file name or URL suggests by its extension, among the formats the API accepts.
+
+    Audio is tried before video: the reference lists 3GP among the audio formats.
+
+    Example:
+        >>> kind_from_name("https://example.com/talk.MP3?sig=1"), kind_from_name("notes.bin")
+        ('audio', None)
+    """
+    ext = _extension(name)
+    if ext in IMAGE_INPUT_EXTENSIONS:
+        return "image"
+    if ext in AUDIO_INPUT_FORMATS:
+        return "audio"
+    if ext in VIDEO_INPUT_FORMATS:
+        return "video"
+    return None
 
 
 def normalize_audio_format(value: str) -> str:

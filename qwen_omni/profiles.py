@@ -40,6 +40,8 @@ SEED_MAX = 2**31 - 1
 AUDIO_INPUT_FORMATS = frozenset({"amr", "wav", "3gp", "3gpp", "aac", "mp3", "m4a", "flac", "ogg", "opus"})
 #: Video file containers the API accepts.
 VIDEO_INPUT_FORMATS = frozenset({"mp4", "avi", "mkv", "mov", "flv", "wmv", "webm", "m4v", "mpeg", "mpg", "3gp"})
+#: File extensions of the image types the API accepts.
+IMAGE_INPUT_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "heic"})
 #: Image mime types the API accepts.
 IMAGE_MIME_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/heic"}

@@ -15,6 +15,7 @@ from qwen_omni.parts import (
     TextPart,
     VideoFramesPart,
     VideoPart,
+    kind_from_name,
     normalize_audio_format,
     redact,
     sniff_audio_format,
@@ -195,3 +196,13 @@ def test_audio_format_of_a_data_uri_is_sniffed() -> None:
     assert AudioPart(uri).to_wire()["input_audio"] == {"data": uri, "format": "mp3"}
     with pytest.raises(MediaError, match="pass format="):
         AudioPart("data:;base64,AAAAAAAA").to_wire()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("a.PNG", "image"), ("https://e.com/x.jpeg?s=1", "image"), ("talk.mp3", "audio"), ("memo.amr", "audio"),
+     ("voice.opus", "audio"), ("call.3gp", "audio"), ("clip.mp4", "video"), ("clip.webm", "video"),
+     ("notes.bin", None), ("noextension", None)],
+)  # fmt: skip
+def test_kind_from_name_uses_the_accepted_formats(name: str, kind: str | None) -> None:
+    assert kind_from_name(name) == kind
