@@ -25,7 +25,7 @@ from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
 
 from qwen_omni.media import MediaInfo, probe, split
-from qwen_omni.parts import AudioPart, ImagePart, Part, TextPart, VideoPart
+from qwen_omni.parts import MediaKind, TextPart, media_part
 from qwen_omni.profiles import get_profile
 from qwen_omni.request import Message, RequestOptions
 
@@ -56,7 +56,7 @@ class _Piece:
     """One request's worth of media: a whole file, or one segment of it."""
 
     path: Path
-    kind: str
+    kind: MediaKind
     source: bytes | str  # the file's bytes or path, or a segment's bytes
     info: MediaInfo
     index: int
@@ -170,8 +170,8 @@ class QwenOmniReader(BaseReader):
             yield from self._split(path, source, probe(source))
 
     def _split(self, path: Path, source: bytes | str, info: MediaInfo) -> Iterator[_Piece]:
-        if info.kind == "image" or info.duration is None:
-            yield _Piece(path, info.kind, source, info, 0, 1, None, None)
+        if info.input_kind == "image" or info.duration is None:
+            yield _Piece(path, info.input_kind, source, info, 0, 1, None, None)
             return
         seconds = self._segment_limit(info)
         if seconds is None or info.duration <= seconds:
@@ -189,14 +189,7 @@ class QwenOmniReader(BaseReader):
         return min(self.segment_seconds, longest) if longest is not None else self.segment_seconds
 
     def _message(self, piece: _Piece) -> Message:
-        media: Part
-        if piece.kind == "image":
-            media = ImagePart(piece.source)
-        elif piece.kind == "audio":
-            media = AudioPart(piece.source)
-        else:
-            media = VideoPart(piece.source)
-        return Message("user", [media, TextPart(self.prompts[piece.kind])])
+        return Message("user", [media_part(piece.kind, piece.source), TextPart(self.prompts[piece.kind])])
 
     def _document(self, piece: _Piece, text: str, extra_info: Mapping[str, Any] | None) -> Document:
         metadata: dict[str, Any] = {

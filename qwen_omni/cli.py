@@ -29,22 +29,16 @@ from .parts import (
     REMOTE_SCHEMES,
     AudioPart,
     ImagePart,
-    MediaKind,
     Part,
     TextPart,
     VideoFramesPart,
     VideoPart,
     kind_from_name,
+    media_part,
 )
 from .profiles import DEFAULT_MODEL, KNOWN_MODELS, get_profile
 from .request import Message, RequestOptions
 from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
-
-
-def _part(kind: MediaKind, source: str | Path) -> Part:
-    if kind == "image":
-        return ImagePart(source)
-    return AudioPart(source) if kind == "audio" else VideoPart(source)
 
 
 def part_for(source: str) -> Part:
@@ -61,15 +55,13 @@ def part_for(source: str) -> Part:
                 f"Cannot tell whether {source!r} is an image, audio or video from its name; "
                 "download it, or use the Python API with ImagePart/AudioPart/VideoPart."
             )
-        return _part(kind, source)
+        return media_part(kind, source)
     from .media import probe
 
     path = Path(source).expanduser()
     if not path.is_file():
         raise InvalidRequestError(f"{source!r} is neither a URL (http://, https://, oss://) nor an existing file.")
-    info = probe(path)
-    # an animated GIF is a picture to the API, not a video
-    return _part("image" if info.container == "gif" else info.kind, path)
+    return media_part(probe(path).input_kind, path)
 
 
 @contextlib.contextmanager

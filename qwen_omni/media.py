@@ -100,6 +100,16 @@ class MediaInfo:
     has_audio: bool
     has_video: bool
 
+    @property
+    def input_kind(self) -> MediaKind:
+        """The kind of part the API should receive: an animated GIF is a picture to it, not a video.
+
+        Example:
+            >>> MediaInfo("video", "gif", 900, 0.6, 32, 32, 3, None, None, False, True).input_kind
+            'image'
+        """
+        return "image" if self.container == "gif" else self.kind
+
     def describe(self) -> str:
         """A short human description.
 
@@ -415,6 +425,27 @@ def encode_image(rgb: NDArray[np.uint8], *, format: Literal["png", "jpeg"] = "pn
         raise ValueError(f"expected a uint8 array of shape (height, width, 3); got {rgb.dtype} {rgb.shape}.")
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
     return _encode_still(frame, "mjpeg" if format == "jpeg" else "png", quality)
+
+
+def encode_gif(frames: Iterable[NDArray[np.uint8]], *, fps: int = 5) -> bytes:
+    """Encode RGB arrays of shape (height, width, 3) as an animated GIF.
+
+    Example:
+        >>> import numpy as np
+        >>> encode_gif([np.zeros((16, 16, 3), dtype=np.uint8)] * 2)[:6]
+        b'GIF89a'
+    """
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="gif") as container:
+        stream = container.add_stream("gif", rate=fps)
+        stream.pix_fmt = "rgb8"
+        for index, rgb in enumerate(frames):
+            if index == 0:
+                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return buffer.getvalue()
 
 
 class _AudioEncoder:

@@ -429,6 +429,18 @@ Part = TextPart | ImagePart | AudioPart | VideoPart | VideoFramesPart
 MEDIA_PART_TYPES = (ImagePart, AudioPart, VideoPart, VideoFramesPart)
 
 
+def media_part(kind: MediaKind, source: Source) -> ImagePart | AudioPart | VideoPart:
+    """The part for ``source`` of a known kind.
+
+    Example:
+        >>> media_part("audio", "https://e.com/talk.mp3").to_wire()["input_audio"]["format"]
+        'mp3'
+    """
+    if kind == "image":
+        return ImagePart(source)
+    return AudioPart(source) if kind == "audio" else VideoPart(source)
+
+
 def wire_kind(part: Mapping[str, Any]) -> WireKind:
     """The input kind of a wire content part."""
     kinds: dict[str, WireKind] = {

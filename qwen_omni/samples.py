@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .audio import pcm16_to_wav
-from .media import encode_audio, encode_image, encode_video
+from .media import encode_audio, encode_gif, encode_image, encode_video
 
 __all__ = [
     "frames_jpeg",
@@ -161,6 +161,18 @@ def frames_jpeg(count: int = 4, *, width: int = 64, height: int = 48) -> list[by
         (4, 4)
     """
     return [encode_image(frame, format="jpeg") for frame in _animation(count, width, height)]
+
+
+def animated_gif(count: int = 3, *, width: int = 32, height: int = 32) -> bytes:
+    """An animated GIF of ``count`` frames of the moving-square animation (probed as video, sent as an image).
+
+    Example:
+        >>> from qwen_omni.media import probe
+        >>> info = probe(animated_gif(3))
+        >>> info.kind, info.input_kind, info.frames
+        ('video', 'image', 3)
+    """
+    return encode_gif(_animation(count, width, height))
 
 
 def write_samples(folder: str | os.PathLike[str]) -> dict[str, pathlib.Path]:

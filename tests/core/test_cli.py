@@ -19,21 +19,6 @@ from qwen_omni.cli import main, part_for
 from qwen_omni.parts import AudioPart, ImagePart, VideoPart
 
 
-def _animated_gif() -> bytes:
-    import av
-    import numpy as np
-
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="gif") as container:
-        stream = container.add_stream("gif", rate=5)
-        stream.width, stream.height, stream.pix_fmt = 32, 32, "rgb8"
-        for i in range(3):
-            frame = av.VideoFrame.from_ndarray(np.full((32, 32, 3), i * 80, dtype=np.uint8), format="rgb24")
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-    return buffer.getvalue()
-
-
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
@@ -54,7 +39,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out["audio"].write_bytes(samples.tone_mp3(1.0))
     out["video"].write_bytes(samples.video_mp4(1.0, fps=5, width=96, height=64))
     out["gif"] = folder / "anim.gif"
-    out["gif"].write_bytes(_animated_gif())
+    out["gif"].write_bytes(samples.animated_gif())
     return out
 
 

@@ -72,6 +72,15 @@ def test_video_and_image(llm: QwenOmni, emu: Emulator, media: dict[str, Path]) -
     )
 
 
+def test_an_animated_gif_is_read_as_one_image(llm: QwenOmni, tmp_path: Path, last: Last) -> None:
+    gif = tmp_path / "anim.gif"
+    gif.write_bytes(samples.animated_gif(3))
+    (document,) = QwenOmniReader(llm, segment_seconds=0.1).load_data(gif)
+    assert document.metadata["kind"] == "image" and "start" not in document.metadata
+    assert [p.kind for p in last().parts] == ["image"]
+    assert last().parts[0].mime_type == "image/gif"
+
+
 def test_short_media_is_one_document(llm: QwenOmni, media: dict[str, Path]) -> None:
     (document,) = QwenOmniReader(llm, segment_seconds=None).load_data([media["speech.wav"]])
     assert (document.metadata["start"], document.metadata["end"], document.metadata["segment_count"]) == (0.0, 2.5, 1)
