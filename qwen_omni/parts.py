@@ -123,14 +123,6 @@ def _data_uri_head(uri: str, size: int = 64) -> bytes:
         return b""
 
 
-def redact(value: str, keep: int = 48) -> str:
-    """A data URI shortened for logs and reprs: ``data:image/png;base64,<12345 chars>``."""
-    if value.startswith("data:"):
-        head, _, body = value.partition(",")
-        return f"{head},<{len(body)} chars>"
-    return value if len(value) <= keep * 4 else value[:keep] + "..."
-
-
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 

@@ -279,8 +279,8 @@ def get_profile(model: str, *, warn: bool = True) -> ModelProfile:
         return profile
     if warn:
         warnings.warn(
-            f"Unknown Qwen-Omni model {model!r}: no client-side limits are checked for it, so the server will "
-            f"be the judge. Known models: {', '.join(KNOWN_MODELS)}.",
+            f"Unknown Qwen-Omni model {model!r}: checking it against the largest documented limits, with every "
+            f"capability allowed; the server has the last word. Known models: {', '.join(KNOWN_MODELS)}.",
             UnknownModelWarning,
             stacklevel=2,
         )
