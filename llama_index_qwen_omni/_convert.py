@@ -60,8 +60,6 @@ from qwen_omni.parts import (
     TextPart,
     VideoFramesPart,
     VideoPart,
-    data_uri,
-    sniff_image_mime,
 )
 from qwen_omni.request import Message, Role
 from qwen_omni.stream import (
@@ -114,8 +112,7 @@ def video_frames_block(frames: Sequence[Source], *, fps: float | None = None) ->
     items: list[str] = []
     for frame in frames:
         if isinstance(frame, bytes | bytearray | memoryview):
-            data = bytes(frame)
-            items.append(data_uri(data, sniff_image_mime(data) or "image/jpeg"))
+            items.append(ImagePart(bytes(frame)).to_wire()["image_url"]["url"])  # the core's mime type and checks
         elif isinstance(frame, str) and frame.startswith((*REMOTE_SCHEMES, "data:")):
             items.append(frame)
         else:

@@ -34,7 +34,7 @@ from llama_index_qwen_omni._convert import (
     tool_selections,
 )
 from qwen_omni import samples
-from qwen_omni.errors import InvalidRequestError
+from qwen_omni.errors import InvalidRequestError, MediaError
 from qwen_omni.parts import AudioPart, ImagePart, TextPart, VideoFramesPart, VideoPart
 from qwen_omni.request import Message
 from qwen_omni.stream import (
@@ -334,3 +334,12 @@ def test_finish_holds_the_whole_message_with_a_wav_and_usage() -> None:
     completion = to_completion_response(final)
     assert completion.text == "Hi." and completion.additional_kwargs["thinking"] == "Short."
     assert completion.additional_kwargs["audio_wav"][:4] == b"RIFF"
+
+
+def test_frame_bytes_of_unknown_type_are_refused_not_labelled_jpeg() -> None:
+    with pytest.raises(MediaError, match="Cannot tell the type of the given image"):
+        video_frames_block([b"not a picture", b"nor this"])
+    block = video_frames_block([samples.image_png(32, 32), samples.image_jpeg(32, 32)])
+    part, _ = only_user_parts(user(block, TextBlock(text="What happens?")))
+    assert isinstance(part, VideoFramesPart)
+    assert [f.split(";")[0] for f in part.to_wire()["video"]] == ["data:image/png", "data:image/jpeg"]
