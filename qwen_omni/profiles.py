@@ -48,7 +48,7 @@ IMAGE_MIME_TYPES = frozenset(
 )
 
 
-class Series(str, enum.Enum):
+class Series(enum.StrEnum):
     """A family of models sharing limits and capabilities."""
 
     QWEN3_5_OMNI = "qwen3.5-omni"
