@@ -9,8 +9,12 @@ Example:
     'Received the text "Hello!".'
 """
 
-from .audio import audio_pcm, audio_wav
-from .chat_models import ChatQwenOmni
-from .tools import QwenOmniMediaTool
+from qwen_omni.extras import require
+
+require("langchain_core", extra="langchain", needed_by="langchain_qwen_omni")
+
+from .audio import audio_pcm, audio_wav  # noqa: E402
+from .chat_models import ChatQwenOmni  # noqa: E402
+from .tools import QwenOmniMediaTool  # noqa: E402
 
 __all__ = ["ChatQwenOmni", "QwenOmniMediaTool", "audio_pcm", "audio_wav"]

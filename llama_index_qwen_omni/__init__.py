@@ -6,8 +6,12 @@ Example:
     >>> # print(llm.complete("Hello!"))
 """
 
-from ._convert import FRAMES_MIMETYPE, video_frames_block
-from .llm import QwenOmni
-from .reader import QwenOmniReader
+from qwen_omni.extras import require
+
+require("llama_index.core", extra="llama-index", needed_by="llama_index_qwen_omni")
+
+from ._convert import FRAMES_MIMETYPE, video_frames_block  # noqa: E402
+from .llm import QwenOmni  # noqa: E402
+from .reader import QwenOmniReader  # noqa: E402
 
 __all__ = ["FRAMES_MIMETYPE", "QwenOmni", "QwenOmniReader", "video_frames_block"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .client import OmniClient
-from .errors import InvalidRequestError, QwenOmniError
+from .errors import InvalidRequestError, MissingExtraError, QwenOmniError
 from .parts import (
     REMOTE_SCHEMES,
     AudioPart,
@@ -70,9 +70,15 @@ def _client(args: argparse.Namespace, err: TextIO) -> Iterator[OmniClient]:
     if not offline:
         yield OmniClient(base_url=args.base_url, region=args.region)
         return
-    from .emulator import Emulator
-
     reason = "--offline" if args.offline else "no DASHSCOPE_API_KEY is set"
+    try:
+        from .emulator import Emulator
+    except MissingExtraError as exc:
+        raise MissingExtraError(
+            f"{reason}, so the answer would come from the local emulator, which is not installed: "
+            f'pip install "qwen-omni[emulator]", or set DASHSCOPE_API_KEY to ask the real model.',
+            extra=exc.extra,
+        ) from None
     print(f"[offline] {reason}: answering from the local Qwen-Omni emulator, not the real model.", file=err)
     with Emulator() as emu:
         yield OmniClient(api_key="offline", base_url=emu.base_url)

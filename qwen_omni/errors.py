@@ -8,6 +8,7 @@
     │   ├── LimitExceededError                 a documented count, size or duration limit
     │   └── MediaError                         a file is missing, unreadable or of an unsupported format
     ├── MissingAPIKeyError (ValueError)        no key, raised at the first call (not at construction)
+    ├── MissingExtraError (ImportError)        an optional dependency is not installed; names the extra
     ├── APIError                               the server answered with an error (status, code, request_id)
     │   ├── BadRequestError                    400
     │   │   └── ContentModerationError         400 data_inspection_failed
@@ -67,6 +68,14 @@ class MissingAPIKeyError(QwenOmniError, ValueError):
             "Keys are per region (Singapore or Beijing); to work offline, point base_url at "
             "qwen_omni.emulator.Emulator()."
         )
+
+
+class MissingExtraError(QwenOmniError, ImportError):
+    """An optional dependency is not installed; ``extra`` is the ``qwen-omni[...]`` extra that brings it."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 class APIError(QwenOmniError):

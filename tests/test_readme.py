@@ -50,8 +50,9 @@ def test_the_readme_opens_with_the_two_commands() -> None:
         ".venv/bin/python -m pytest",
     ]
     ci = (README.parent / ".ci" / "run").read_text()
-    assert '.venv/bin/pip install --quiet -e ".[dev]"' in ci
-    assert ci.rstrip().endswith(".venv/bin/python -m pytest"), "CI runs the README's test command"
+    assert '"$uv" sync --quiet --locked --extra dev' in ci, "CI installs the dev extra at the locked versions"
+    assert "--resolution lowest-direct" in ci, "CI proves the declared floors"
+    assert ci.rstrip().endswith(".venv/bin/python -m pytest"), "CI ends with the README's test command"
 
 
 @pytest.mark.parametrize(("heading", "code"), EXAMPLES, ids=[h for h, _ in EXAMPLES])

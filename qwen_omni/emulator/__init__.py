@@ -33,9 +33,13 @@ From a shell: ``python -m qwen_omni.emulator --port 8000``.
 
 from __future__ import annotations
 
-from .chat import AUDIO_STYLE_HEADER
-from .faults import FAULT_HEADER, Fault
-from .received import ReceivedPart, ReceivedRequest
-from .server import Emulator
+from ..extras import require
+
+require("starlette", "uvicorn", extra="emulator", needed_by="qwen_omni.emulator")
+
+from .chat import AUDIO_STYLE_HEADER  # noqa: E402
+from .faults import FAULT_HEADER, Fault  # noqa: E402
+from .received import ReceivedPart, ReceivedRequest  # noqa: E402
+from .server import Emulator  # noqa: E402
 
 __all__ = ["AUDIO_STYLE_HEADER", "FAULT_HEADER", "Emulator", "Fault", "ReceivedPart", "ReceivedRequest"]

@@ -86,7 +86,7 @@ def _mp3_with_cover() -> bytes:
         audio = out.add_stream("libmp3lame", rate=16_000, layout="mono")
         cover = out.add_stream("mjpeg")
         cover.width, cover.height, cover.pix_fmt = 64, 48, "yuvj420p"
-        cover.disposition = av.stream.Disposition.attached_pic
+        cover.disposition = av.stream.Disposition.attached_pic.value  # an int: PyAV 16 and 17 refuse the enum
         packet = av.Packet(samples.image_jpeg())
         packet.stream, packet.pts, packet.dts = cover, 0, 0
         out.mux(packet)

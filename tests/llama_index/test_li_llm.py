@@ -65,7 +65,9 @@ def test_unknown_model_warns_once_and_is_permissive() -> None:
 def test_the_key_never_shows(emu: Emulator, make_llm: MakeLLM) -> None:
     secret = "sk-do-not-print-me-123"
     llm = make_llm(api_key=secret)
-    shown = [repr(llm), str(llm), llm.to_json(), str(llm.to_dict()), str(llm.to_payload()), str(llm.client)]
+    shown = [repr(llm), str(llm), llm.to_json(), str(llm.to_dict()), str(llm.client)]
+    if hasattr(llm, "to_payload"):  # newer llama-index-core releases only
+        shown.append(str(llm.to_payload()))
     assert not [s for s in shown if secret in s]
     with pytest.raises(AuthenticationError) as caught:  # the emulator only takes its own key
         llm.chat(HI)

@@ -120,7 +120,11 @@ def test_parallel_calls_are_cut_to_one_unless_allowed(llm: QwenOmni) -> None:
 def test_predict_and_call_runs_the_tool(llm: QwenOmni) -> None:
     output = llm.predict_and_call([WEATHER], user_msg="What is the weather in Lisbon")
     assert output.response == "Sunny and 21 C in Lisbon"
-    assert output.sources[0].raw_input == {"args": (), "kwargs": {"city": "Lisbon"}}
+    # llama-index-core 0.14 releases record the call with positional or with keyword arguments.
+    assert output.sources[0].raw_input in (
+        {"args": (), "kwargs": {"city": "Lisbon"}},
+        {"args": ("Lisbon",), "kwargs": {}},
+    )
 
 
 def test_tools_on_a_model_without_them_raise(make_llm: MakeLLM, emu: Emulator) -> None:
