@@ -55,7 +55,7 @@ from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import AudioPart, ImagePart, Part, Source, TextPart, VideoFramesPart, VideoPart
 from qwen_omni.profiles import OUTPUT_SAMPLE_RATE, get_profile
 from qwen_omni.request import Message, Role
-from qwen_omni.sources import is_wire_url
+from qwen_omni.sources import is_wire_url, looks_like_base64
 from qwen_omni.stream import (
     AudioDelta,
     Delta,
@@ -186,8 +186,8 @@ def _wire_part(block: Mapping[str, Any], policy: LocalMediaPolicy) -> Part | dic
     value = block.get(kind)
     key = "data" if kind == "input_audio" else "url"
     location = value.get(key) if isinstance(value, Mapping) else value
-    if not isinstance(location, str) or is_wire_url(location):
-        return dict(block)
+    if not isinstance(location, str) or is_wire_url(location) or looks_like_base64(location):
+        return dict(block)  # the core checks it (and refuses raw base64, which the API does too)
     source = policy.location(location, f"The {key} of the {kind} part")
     if kind == "image_url":
         pixels = {k: block[k] for k in _PART_OPTIONS["image"] if k in block}

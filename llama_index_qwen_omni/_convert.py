@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import IOBase
 from pathlib import Path
@@ -141,21 +141,34 @@ def to_core_messages(messages: Sequence[ChatMessage], local_media: LocalMediaPol
         InvalidRequestError: a block Qwen-Omni cannot take, or media outside a user message.
         LocalFileRefusedError: a block names a local file the policy does not allow.
     """
-    if isinstance(messages, str | bytes | ChatMessage) or not isinstance(messages, Sequence | Iterable):
-        raise InvalidRequestError(
-            f"chat() takes a list of ChatMessage; got {type(messages).__name__} {shorten(messages)}. For a bare "
-            "prompt use complete(prompt), or wrap it: [ChatMessage(role='user', content=prompt)]."
-        )
+    check_chat_messages(messages)
     policy = local_media or _NO_LOCAL_FILES
     return [_message(position, message, policy) for position, message in enumerate(messages)]
 
 
-def _message(position: int, message: ChatMessage, policy: LocalMediaPolicy) -> Message:
-    if not isinstance(message, ChatMessage):
-        hint = " Build one with ChatMessage.model_validate(d)." if isinstance(message, Mapping) else ""
+def check_chat_messages(messages: object) -> None:
+    """Raise unless ``messages`` is a list (or tuple) of ``ChatMessage``: what ``chat()`` must be given.
+
+    Example:
+        >>> check_chat_messages("Hello")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qwen_omni.errors.InvalidRequestError: chat() takes a list of ChatMessage; got str 'Hello'. ...
+    """
+    if isinstance(messages, str | bytes | ChatMessage) or not isinstance(messages, Sequence):
         raise InvalidRequestError(
-            f"Message {position} is a {type(message).__name__} ({shorten(message)}), not a ChatMessage.{hint}"
+            f"chat() takes a list of ChatMessage; got {type(messages).__name__} {shorten(messages)}. For a bare "
+            "prompt use complete(prompt), or wrap it: [ChatMessage(role='user', content=prompt)]."
         )
+    for position, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            hint = " Build one with ChatMessage.model_validate(d)." if isinstance(message, Mapping) else ""
+            raise InvalidRequestError(
+                f"Message {position} is a {type(message).__name__} ({shorten(message)}), not a ChatMessage.{hint}"
+            )
+
+
+def _message(position: int, message: ChatMessage, policy: LocalMediaPolicy) -> Message:
     role = _ROLES.get(message.role)
     if role is None:
         raise InvalidRequestError(f"Message {position} has role {message.role.value!r}, which Qwen-Omni does not take.")
@@ -507,6 +520,7 @@ __all__ = [
     "FRAMES_MIMETYPE",
     "IMAGE_DETAIL_PIXELS",
     "ChatStream",
+    "check_chat_messages",
     "keep_first_tool_call",
     "resolve_tool_choice",
     "result_message",

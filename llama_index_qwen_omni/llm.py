@@ -15,8 +15,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -43,6 +45,7 @@ from qwen_omni.request import Message, RequestOptions
 
 from ._convert import (
     ChatStream,
+    check_chat_messages,
     keep_first_tool_call,
     resolve_tool_choice,
     result_to_chat_response,
@@ -56,6 +59,28 @@ if TYPE_CHECKING:
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(RequestOptions))
 _CONNECTION_FIELDS = ("api_key", "base_url", "region", "max_retries", "timeout")
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _checked_messages(method: _Method) -> _Method:
+    """``method`` (sync or async), refusing messages that are not a list of ``ChatMessage`` before it runs."""
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def checked_async(self: QwenOmni, messages: Any, **kwargs: Any) -> Any:
+            check_chat_messages(messages)
+            return await method(self, messages, **kwargs)
+
+        return cast(_Method, checked_async)
+
+    @functools.wraps(method)
+    def checked(self: QwenOmni, messages: Any, **kwargs: Any) -> Any:
+        check_chat_messages(messages)
+        return method(self, messages, **kwargs)
+
+    return cast(_Method, checked)
 
 
 class QwenOmni(FunctionCallingLLM):
@@ -186,18 +211,25 @@ class QwenOmni(FunctionCallingLLM):
 
     # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
 
+    # LlamaIndex's callback validates the messages as its event's field first: a str or None there would fail as
+    # a pydantic error, so the shape is checked before it (_checked_messages), as one of this package's errors.
+
+    @_checked_messages
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         return self._chat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         return await self._achat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         return self._stream_chat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         return self._astream_chat(messages, **kwargs)

@@ -55,7 +55,9 @@ def _mappings(value: object) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, Mapping) for v in value)
 
 
-#: Each option's test and how its type is described; None always passes (the option is not sent).
+#: Options that always go out, so cannot be None.
+_REQUIRED = frozenset({"model", "audio_format"})
+#: Each option's test and how its type is described; None passes for the others (the option is not sent).
 _OPTION_TYPES: dict[str, tuple[Callable[[object], bool], str]] = {
     "model": (lambda v: isinstance(v, str) and bool(v.strip()), "a model name such as 'qwen3.5-omni-flash'"),
     "modalities": (_strings, "a list such as ['text'] or ['text', 'audio']"),
@@ -90,7 +92,7 @@ def check_option_types(options: object) -> None:
     for option in dataclasses.fields(options):
         value = getattr(options, option.name)
         test, description = _OPTION_TYPES[option.name]
-        if value is not None and not test(value):
+        if (value is not None or option.name in _REQUIRED) and not test(value):
             raise InvalidRequestError(
                 f"{option.name} must be {description}; got {shorten(value)} (a {type(value).__name__})."
             )

@@ -107,7 +107,7 @@ class LocalMediaPolicy:
         quoted = shorten(shown if shown is not None else text, PATH_LIMIT)
         if looks_like_base64(text):
             raise InvalidRequestError(
-                f"{what} is {quoted}, which looks like base64 data, not a path or URL; pass the bytes as base64 "
+                f"{what} is {shorten(text)}, which looks like base64 data, not a path or URL; pass the bytes as base64 "
                 "in the block's data field, or a data URI such as 'data:image/png;base64,...'."
             )
         if self.root is None:

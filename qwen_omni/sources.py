@@ -145,10 +145,13 @@ def load_source(source: Source) -> Loaded:
 
 
 def _read_file(path: str) -> bytes:
+    failure: OSError | ValueError | None = None
     try:
         fd = os.open(os.path.expanduser(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError) as exc:
-        raise _open_error(path, exc) from None
+        failure = exc
+    if failure is not None:  # raised outside the handler: the OSError, whose filename may be a payload, is not kept
+        raise _open_error(path, failure)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -174,7 +177,7 @@ def _read_file(path: str) -> bytes:
 def _open_error(path: str, exc: OSError | ValueError) -> MediaError:
     if looks_like_base64(path):
         return MediaError(
-            f"{shorten(path, PATH_LIMIT)} looks like base64 data, not a path or URL; pass the decoded bytes, or a "
+            f"{shorten(path)} looks like base64 data, not a path or URL; pass the decoded bytes, or a "
             "data URI such as 'data:image/png;base64,...'."
         )
     code = exc.errno if isinstance(exc, OSError) else None

@@ -177,6 +177,7 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
         qwen_omni.errors.InvalidRequestError: Part 0 of message 0 is a frame list whose 'video' is a str; ...
     """
     kind = part.get("type")
+    inner = where[:1].lower() + where[1:]
     if kind == "text":
         if not isinstance(part.get("text"), str):
             raise InvalidRequestError(
@@ -191,7 +192,7 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
             raise InvalidRequestError(
                 f"{where} is an {key} part without a URL; use {{'type': {key!r}, {key!r}: {{'url': ...}}}}."
             )
-        check_location(url, media, f"The URL of {where}")
+        check_location(url, media, f"The URL of {inner}")
         for pixels in _PIXEL_KEYS:
             if pixels in part:
                 check_pixels(pixels, part[pixels])
@@ -203,7 +204,7 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
                 f"{where} is an input_audio part without data; use {{'type': 'input_audio', 'input_audio': "
                 "{'data': 'data:;base64,...' or a URL, 'format': 'mp3'}}."
             )
-        check_location(audio.get("data"), "audio", f"The data of {where}")
+        check_location(audio.get("data"), "audio", f"The data of {inner}")
         fmt = audio.get("format")
         if not isinstance(fmt, str) or fmt not in AUDIO_INPUT_FORMATS:
             hint = normalize_audio_format(fmt) if isinstance(fmt, str) else None
@@ -219,7 +220,7 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
                 "URLs. For one video file use {'type': 'video_url', 'video_url': {'url': ...}}."
             )
         for index, frame in enumerate(frames):
-            check_location(frame, "image", f"Frame {index} of {where}")
+            check_location(frame, "image", f"Frame {index} of {inner}")
         check_fps(part.get("fps"))
 
 
