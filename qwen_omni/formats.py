@@ -135,13 +135,19 @@ def image_is_complete(data: bytes, mime: str) -> bool:
         (True, False)
     """
     if mime == "image/png":
-        return b"IEND" in data
+        return _found_near_end(data, b"IEND", 8)
     if mime == "image/jpeg":
         scan = _jpeg_first_scan(data)
         # Inside entropy-coded data every 0xFF byte is followed by 0x00 or a restart marker, so 0xFFD9 after the
         # first scan can only be the end of the image.
-        return scan >= 0 and data.find(b"\xff\xd9", scan) >= 0
+        return scan >= 0 and _found_near_end(data, b"\xff\xd9", scan)
     return True
+
+
+def _found_near_end(data: bytes, marker: bytes, start: int) -> bool:
+    """Whether ``marker`` occurs in ``data[start:]``, looking at the last 64 KiB first (where it almost always is)."""
+    tail = max(start, len(data) - 65_536)
+    return data.rfind(marker, tail) >= 0 or data.find(marker, start, tail + len(marker)) >= 0
 
 
 def _jpeg_first_scan(data: bytes) -> int:
