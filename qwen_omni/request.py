@@ -114,7 +114,7 @@ class RequestOptions:
 
 
 #: What :func:`build_payload` and the client take as the conversation: messages, or one string (a user message).
-MessagesInput = str | Iterable["Message | Mapping[str, Any]"]
+MessagesInput = str | Iterable[Message | Mapping[str, Any]]
 
 
 @dataclass
