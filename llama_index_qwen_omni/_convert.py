@@ -244,7 +244,8 @@ def _source(
     if data:
         return resolve_binary(data).read()  # bytes only: never the block's path or URL
     if path is not None:
-        return policy.path(os.fspath(path), f"{what}'s path")
+        # LlamaIndex checked that the path exists relative to the working directory, so that is what it means.
+        return policy.path(os.path.abspath(os.fspath(path)), f"{what}'s path")
     if url is not None:
         return policy.location(str(url), f"{what}'s url")
     raise InvalidRequestError(f"{what} has no data, path or url; give it one of them.")

@@ -130,7 +130,8 @@ class QwenOmni(FunctionCallingLLM):
     local_media_root: str | None = Field(
         default=None,
         description=(
-            "The folder whose files message blocks may name (a block's path, a file:// url, a local frame); None: "
+            "The folder whose files message blocks may name (a block's path, a file:// url, a local frame; a "
+            "relative url or frame is taken inside it, a relative path as LlamaIndex validated it); None: "
             "blocks never make the model read a local file, as message content may come from an end user. Stored "
             "as an absolute path; files are confined to it after resolving '..' and symlinks."
         ),

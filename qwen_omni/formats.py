@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from .profiles import AUDIO_INPUT_FORMATS, IMAGE_INPUT_EXTENSIONS, VIDEO_INPUT_FORMATS
 
 __all__ = [
+    "DISTINCT_AUDIO_FORMATS",
     "HARD_TO_SNIFF_IMAGES",
     "MediaKind",
     "extension",
@@ -37,6 +38,8 @@ _AUDIO_ALIASES = {
 }  # fmt: skip
 _IMAGE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
 _REMOTE_PREFIXES = ("http://", "https://", "oss://")
+#: Audio containers told apart for sure by their magic bytes: a label naming another one of them is a mislabel.
+DISTINCT_AUDIO_FORMATS = frozenset({"wav", "mp3", "flac", "amr"})
 #: Image types whose magic bytes :func:`sniff_image_mime` may miss (HEIC files come in many brands).
 HARD_TO_SNIFF_IMAGES = frozenset({"image/heic"})
 

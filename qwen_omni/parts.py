@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from .errors import InvalidRequestError, LimitExceededError, MediaError
 from .excerpt import shorten
 from .formats import (
+    DISTINCT_AUDIO_FORMATS,
     HARD_TO_SNIFF_IMAGES,
     MediaKind,
     extension,
@@ -259,10 +260,6 @@ class ImagePart(_MediaPart):
         return wire
 
 
-#: Audio containers told apart for sure by their magic bytes: a ``format`` naming another one is a mislabel.
-_DISTINCT_AUDIO = frozenset({"wav", "mp3", "flac", "amr"})
-
-
 @dataclass(frozen=True)
 class AudioPart(_MediaPart):
     """An audio file. ``format`` is inferred from the name, the mime type or the bytes when not given.
@@ -298,7 +295,7 @@ class AudioPart(_MediaPart):
                 f"{_cap(self.label)} is {fmt!r}, which Qwen-Omni does not accept; use one of "
                 f"{', '.join(sorted(AUDIO_INPUT_FORMATS))}, e.g. qwen_omni.media.transcode_audio(path)."
             )
-        if sniffed in _DISTINCT_AUDIO and fmt in _DISTINCT_AUDIO and sniffed != fmt:
+        if sniffed in DISTINCT_AUDIO_FORMATS and fmt in DISTINCT_AUDIO_FORMATS and sniffed != fmt:
             raise MediaError(
                 f"{_cap(self.label)} is labelled {fmt}, but its bytes are {sniffed}. Drop format= (it is read from "
                 "the bytes), or fix it."

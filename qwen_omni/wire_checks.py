@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import binascii
-import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -23,17 +22,26 @@ from urllib.parse import urlparse
 from .errors import InvalidRequestError, LimitExceededError, MediaError
 from .excerpt import shorten
 from .formats import (
+    DISTINCT_AUDIO_FORMATS,
     HARD_TO_SNIFF_IMAGES,
     MediaKind,
     image_is_complete,
     normalize_audio_format,
     normalize_image_mime,
+    sniff_audio_format,
     sniff_image_mime,
 )
 from .profiles import AUDIO_INPUT_FORMATS, IMAGE_MIME_TYPES, VIDEO_FPS_RANGE
-from .sources import is_remote_url, looks_like_base64
+from .sources import data_uri_head, is_remote_url, looks_like_base64
 
-__all__ = ["check_data_uri", "check_fps", "check_location", "check_pixels", "check_wire_part"]
+__all__ = [
+    "check_audio_label",
+    "check_data_uri",
+    "check_fps",
+    "check_location",
+    "check_pixels",
+    "check_wire_part",
+]
 
 _PIXEL_KEYS = ("min_pixels", "max_pixels", "total_pixels")
 _AV_MIME_PREFIXES = ("audio/", "video/", "application/octet-stream")
@@ -137,11 +145,21 @@ def check_data_uri(uri: str, kind: MediaKind, where: str) -> None:
     declared = normalize_image_mime(params[0]) if params[0] else ""
     if kind == "image":
         _check_image_data(data, declared, where)
-    elif declared and not declared.startswith(_AV_MIME_PREFIXES):
+        return
+    if declared and not declared.startswith(_AV_MIME_PREFIXES):
         raise MediaError(
             f"{where} is a data URI that declares {declared}, which is not {kind}; use 'data:;base64,...' for "
             f"{kind}" + (", or send the picture as an image part." if declared.startswith("image/") else ".")
         )
+    if kind == "audio" and declared.startswith("audio/"):
+        check_audio_label(data, normalize_audio_format(declared), where)
+
+
+def check_audio_label(data: bytes, label: str, where: str) -> None:
+    """Raise when audio bytes are, by their magic bytes, another container than ``label`` (wav, mp3, flac, amr)."""
+    sniffed = sniff_audio_format(data[:64])
+    if sniffed in DISTINCT_AUDIO_FORMATS and label in DISTINCT_AUDIO_FORMATS and sniffed != label:
+        raise MediaError(f"{where} is labelled {label}, but its bytes are {sniffed}. Fix the label.")
 
 
 def _check_image_data(data: bytes, declared: str, where: str) -> None:
@@ -206,6 +224,8 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
             )
         check_location(audio.get("data"), "audio", f"The data of {inner}")
         fmt = audio.get("format")
+        if isinstance(fmt, str) and str(audio.get("data"))[:5].lower() == "data:":
+            check_audio_label(data_uri_head(str(audio["data"])), fmt, where)
         if not isinstance(fmt, str) or fmt not in AUDIO_INPUT_FORMATS:
             hint = normalize_audio_format(fmt) if isinstance(fmt, str) else None
             raise InvalidRequestError(
@@ -222,8 +242,3 @@ def check_wire_part(part: Mapping[str, Any], where: str) -> None:
         for index, frame in enumerate(frames):
             check_location(frame, "image", f"Frame {index} of {inner}")
         check_fps(part.get("fps"))
-
-
-def is_finite_number(value: object) -> bool:
-    """True for an int or float (not a bool) that is neither infinite nor NaN."""
-    return _is_number(value) and math.isfinite(value)  # type: ignore[arg-type]

@@ -24,9 +24,11 @@ from qwen_omni.request import Message, RequestOptions
 PNG = samples.image_png(32, 32)
 JPEG = samples.image_jpeg(32, 32)
 WAV = samples.tone_wav(0.3)
+MP3 = samples.tone_mp3(0.3)
 MP4 = samples.video_mp4(1.0, fps=5, width=64, height=48)
 B64_PNG = base64.b64encode(PNG).decode()
 B64_WAV = base64.b64encode(WAV).decode()
+B64_MP3 = base64.b64encode(MP3).decode()
 #: Raw base64 as big as a real photo, passed where a path or URL belongs.
 BIG_B64 = base64.b64encode(samples.image_png(640, 480) * 20).decode()
 IMG = "https://e.com/a.png"
@@ -190,6 +192,8 @@ REFUSED: list[tuple[str, Build, type[Exception], str]] = [
      "base64 is invalid"),
     ("audio data URI declaring an image", m(lambda: ask(AudioPart(f"data:image/png;base64,{B64_WAV}"))),
      MediaError, "declares image/png, which is not audio"),
+    ("audio data URI declaring WAV for an MP3", m(lambda: ask(AudioPart(f"data:audio/wav;base64,{B64_MP3}"))),
+     MediaError, "labelled wav, but its bytes are mp3"),
     ("raw base64 as an audio path", m(lambda: ask(AudioPart(BIG_B64, format="wav"))), MediaError,
      "looks like base64"),
     ("unreadable WAV", m(lambda: ask(AudioPart(b"RIFF\x00\x00\x00\x00WAVEjunk"))), MediaError,
@@ -246,6 +250,9 @@ REFUSED: list[tuple[str, Build, type[Exception], str]] = [
      "input_audio": {"data": "https://e.com/a.mp3"}})), InvalidRequestError, "has the audio format None"),
     ("wire audio format a mime type", m(lambda: wire({"type": "input_audio",
      "input_audio": {"data": "https://e.com/a.mp3", "format": "audio/mpeg"}})), InvalidRequestError, "('mp3'?)"),
+    ("wire audio format disagreeing with its data", m(lambda: wire({"type": "input_audio",
+     "input_audio": {"data": f"data:;base64,{B64_WAV}", "format": "mp3"}})), MediaError,
+     "labelled mp3, but its bytes are wav"),
     ("wire audio missing", m(lambda: wire({"type": "input_audio"})), InvalidRequestError,
      "input_audio part without data"),
     ("wire audio a string", m(lambda: wire({"type": "input_audio", "input_audio": "https://e.com/a.mp3"})),

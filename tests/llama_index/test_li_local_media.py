@@ -106,6 +106,17 @@ def test_files_inside_the_root_are_sent(make_llm: MakeLLM, last: Last, tmp_path:
         assert (part.kind, part.source, part.size_bytes) == (kind, "inline", size), block
 
 
+def test_a_relative_path_means_what_llama_index_validated(
+    make_llm: MakeLLM, last: Last, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "cat.png").write_bytes(samples.image_png(32, 32))
+    monkeypatch.chdir(tmp_path)
+    block = ImageBlock(path=Path("uploads/cat.png"))  # LlamaIndex checks it exists, relative to the working folder
+    make_llm(local_media_root="uploads").chat([ChatMessage(role="user", blocks=[block])])
+    assert last().parts[0].source == "inline"
+
+
 def test_video_frames_block_reads_the_developers_paths_itself(make_llm: MakeLLM, last: Last, tmp_path: Path) -> None:
     """The helper is developer code: it reads its paths when called, so the block needs no root later."""
     frames = []
