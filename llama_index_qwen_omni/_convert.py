@@ -258,13 +258,15 @@ def _detail_pairs(detail: str, allowed: Sequence[str]) -> dict[str, float]:
         key = key.strip()
         if not sep or key not in allowed:
             raise InvalidRequestError(
-                f"Unknown detail {detail!r}; use one of {', '.join(sorted(IMAGE_DETAIL_PIXELS))} or "
+                f"Unknown detail {shorten(detail)}; use one of {', '.join(sorted(IMAGE_DETAIL_PIXELS))} or "
                 f"'key=value' pairs with the keys {', '.join(allowed)}."
             )
         try:
             pairs[key] = float(value)
         except ValueError:
-            raise InvalidRequestError(f"detail {detail!r}: {key} must be a number; got {value.strip()!r}.") from None
+            raise InvalidRequestError(
+                f"detail {shorten(detail)}: {key} must be a number; got {shorten(value.strip())}."
+            ) from None
     return pairs
 
 

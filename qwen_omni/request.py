@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import CapabilityError, InvalidRequestError, LimitExceededError, MediaError
+from .excerpt import shorten
 from .input_checks import as_messages, check_contents, check_message, check_option_types
 from .parts import (
     MEDIA_PART_TYPES,
@@ -175,7 +176,7 @@ def _part_to_wire(part: Part | Mapping[str, Any], profile: ModelProfile) -> dict
     if isinstance(part, Mapping):
         if wire_kind(part) == "unknown":
             raise InvalidRequestError(
-                f"Unsupported content part type {part.get('type')!r}; Qwen-Omni takes text, image_url, "
+                f"Unsupported content part type {shorten(part.get('type'))}; Qwen-Omni takes text, image_url, "
                 "input_audio, video_url and video (a frame list). Documents such as PDFs are not accepted."
             )
         return dict(part)
