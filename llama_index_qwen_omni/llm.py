@@ -149,7 +149,7 @@ class QwenOmni(FunctionCallingLLM):
     def _absolute_root(cls, value: Any) -> Any:
         return absolute_root(value)
 
-    def core_messages(self, messages: Sequence[ChatMessage]) -> list[Message]:
+    def _core_messages(self, messages: Sequence[ChatMessage]) -> list[Message]:
         """``messages`` in the core's terms, reading local files only as :attr:`local_media_root` allows."""
         return to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
 
@@ -254,16 +254,16 @@ class QwenOmni(FunctionCallingLLM):
         return (to_completion_response(r) async for r in responses)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = self.client.complete(self.core_messages(messages), self.request_options(**kwargs))
+        result = self.client.complete(self._core_messages(messages), self.request_options(**kwargs))
         return result_to_chat_response(result)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = await self.client.acomplete(self.core_messages(messages), self.request_options(**kwargs))
+        result = await self.client.acomplete(self._core_messages(messages), self.request_options(**kwargs))
         return result_to_chat_response(result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         # Validation happens here, before the generator: a bad input raises at the call, not at the first next().
-        stream = self.client.stream(self.core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.stream(self._core_messages(messages), self.request_options(**kwargs))
 
         def gen() -> ChatResponseGen:
             builder = ChatStream()
@@ -275,7 +275,7 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self.client.astream(self.core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.astream(self._core_messages(messages), self.request_options(**kwargs))
 
         async def gen() -> ChatResponseAsyncGen:
             builder = ChatStream()
