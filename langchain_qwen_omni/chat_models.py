@@ -17,13 +17,16 @@ from langchain_core.language_models.chat_models import BaseChatModel, generate_f
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.block_translators import register_translator
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
-from qwen_omni.errors import CapabilityError
+from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
+from qwen_omni.excerpt import shorten
+from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile, suggest_model
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.stream import OmniResult
@@ -65,6 +68,8 @@ class ChatQwenOmni(BaseChatModel):
     Input: strings; OpenAI-style parts (``image_url``, ``input_audio``, ``video_url``); Omni's frame list
     ``{"type": "video", "video": [url, ...]}``; LangChain v1 ``image`` / ``audio`` / ``video`` blocks with ``url``,
     ``base64`` + ``mime_type`` or ``path``, media options (``fps``, ``min_pixels``, ``max_pixels``) in ``extras``.
+    Blocks never make the model read a local file unless it was built with ``local_media_root="./uploads"``, and
+    then only files inside that folder: content may come from an end user.
 
     Output: text in ``content``; reasoning (``enable_thinking=True`` on qwen3-omni-flash) in
     ``additional_kwargs["reasoning_content"]`` and as a v1 ``reasoning`` block; with
@@ -125,6 +130,11 @@ class ChatQwenOmni(BaseChatModel):
     """Further JSON body fields, as with the OpenAI SDK's ``extra_body``."""
     default_headers: dict[str, str] | None = None
     """HTTP headers sent with every request."""
+    local_media_root: str | None = None
+    """The folder whose files content blocks may name (``path``, ``file://`` or bare paths in ``url``, frame
+    lists); a relative path in a block is taken relative to it. ``None`` (the default): a block never makes the
+    model read a local file, since message content may come from an end user. Stored as an absolute path; files
+    are confined to it after resolving ``..`` and symlinks."""
 
     _client: OmniClient = PrivateAttr()
 
@@ -132,6 +142,11 @@ class ChatQwenOmni(BaseChatModel):
     @classmethod
     def _collect_model_kwargs(cls, values: dict[str, Any]) -> Any:
         return _build_model_kwargs(values, get_pydantic_field_names(cls)) if isinstance(values, dict) else values
+
+    @field_validator("local_media_root", mode="before")
+    @classmethod
+    def _absolute_root(cls, value: Any) -> Any:
+        return absolute_root(value)
 
     @model_validator(mode="after")
     def _build_client(self) -> Self:
@@ -177,6 +192,18 @@ class ChatQwenOmni(BaseChatModel):
             params["ls_stop"] = stop
         return params
 
+    def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
+        """LangChain's reading of ``invoke``'s input; what it refuses is refused as one of this package's errors."""
+        try:
+            return super()._convert_input(model_input)
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            if isinstance(exc, QwenOmniError):
+                raise
+            raise InvalidRequestError(
+                f"ChatQwenOmni cannot read this input: {shorten(str(exc), 300)} Pass a string, a list of messages "
+                "(HumanMessage, AIMessage, ... or (role, text) tuples), or a prompt value."
+            ) from exc
+
     # -- requests ------------------------------------------------------------------------------------------
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Request:
@@ -189,7 +216,8 @@ class ChatQwenOmni(BaseChatModel):
             stop=self.stop or None,
             extra_body={**self.model_kwargs, **(self.extra_body or {})} or None,
         ).merged(stop=stop or None, **call)
-        return _Request(to_core_messages(messages), options, dict(headers) if headers else None)
+        core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+        return _Request(core, options, dict(headers) if headers else None)
 
     def _stream(
         self,

@@ -1,7 +1,8 @@
 """A LangChain tool that lets any agent look at a picture, listen to a recording or watch a video.
 
 The agent passes a URL or a local path and a question; Qwen-Omni answers in text. Local files are read
-only below ``root_dir``: an agent decides the path, so by default (``root_dir=None``) it may pass URLs only.
+only below ``root_dir`` (the core's :class:`~qwen_omni.local_media.LocalMediaPolicy`: ``..`` and symlinks
+resolved first): an agent decides the path, so by default (``root_dir=None``) it may pass URLs only.
 
 Example:
     >>> from qwen_omni import samples
@@ -17,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,7 +29,12 @@ from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field
 
-from qwen_omni.parts import REMOTE_SCHEMES, MediaKind, kind_from_name
+from qwen_omni.errors import InvalidRequestError
+from qwen_omni.excerpt import shorten
+from qwen_omni.formats import MediaKind, extension, kind_from_name, normalize_audio_format
+from qwen_omni.local_media import SETTING, LocalMediaPolicy
+from qwen_omni.profiles import AUDIO_INPUT_FORMATS
+from qwen_omni.sources import is_wire_url, load_source
 
 from .chat_models import ChatQwenOmni
 
@@ -57,21 +65,29 @@ class QwenOmniMediaTool(BaseTool):
     """Local files are read only below this folder; None allows URLs only."""
 
     def _message(self, source: str, question: str, kind: MediaKind | None) -> list[HumanMessage]:
-        is_url = source.startswith(REMOTE_SCHEMES)
-        location = source if is_url else str(self._local_path(source))
-        kind = kind or _guess_kind(urlparse(source).path if is_url else location)
-        block: dict[str, Any] = {"type": kind, "url" if is_url else "path": location}
+        if is_wire_url(source):
+            block: dict[str, Any] = {"type": kind or _guess_kind(urlparse(source).path), "url": source}
+        else:
+            path = self._local_path(source)
+            kind = kind or _guess_kind(str(path))
+            # The tool reads the file itself, so the model needs no local_media_root of its own.
+            loaded = load_source(path)
+            data = base64.b64encode(loaded.data or b"").decode("ascii")
+            block = {"type": kind, "base64": data}
+            if kind == "audio" and (fmt := normalize_audio_format(extension(path.name) or "")) in AUDIO_INPUT_FORMATS:
+                block["extras"] = {"format": fmt}
+            elif kind == "image":
+                block["mime_type"] = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return [HumanMessage([block, {"type": "text", "text": question}])]
 
     def _local_path(self, source: str) -> Path:
         if self.root_dir is None:
-            raise ToolException(f"Only URLs are allowed here, not the local path {source!r}.")
-        root = self.root_dir.resolve()
-        path = (root / source).resolve()
-        if not path.is_relative_to(root):
-            raise ToolException(f"{source!r} is outside the folder this tool may read.")
-        if not path.is_file():
-            raise ToolException(f"There is no file {source!r}.")
+            raise ToolException(f"Only URLs are allowed here, not the local path {shorten(source)}.")
+        try:
+            path = LocalMediaPolicy(self.root_dir).location(source, "source")
+        except InvalidRequestError as exc:
+            raise ToolException(str(exc).replace(SETTING, "the folder this tool may read")) from None
+        assert isinstance(path, Path)  # URLs and data URIs were taken before
         return path
 
     def _run(

@@ -7,6 +7,10 @@ Input blocks, by role:
 * user: ``TextBlock``, ``ImageBlock``, ``AudioBlock``, ``VideoBlock`` (url, path or bytes) become the core's
   parts; a video made with :func:`video_frames_block` becomes a frame list. ``CachePoint`` is a hint for
   other providers and is skipped. Anything else (``DocumentBlock``, ``CitableBlock``...) is refused.
+  A block is data (``ChatMessage.model_validate(json)`` builds one from anyone's JSON), so a ``path``, a
+  ``file://`` URL or a local frame in it is read only through the given
+  :class:`~qwen_omni.local_media.LocalMediaPolicy` (default: no local file). LlamaIndex's own
+  ``resolve_image()`` and ``resolve_binary`` are used on a block's bytes only, never on its path or URL.
 * system and tool: text only.
 * assistant: reduced to text plus its ``ToolCallBlock`` calls; its own ``ThinkingBlock`` and ``AudioBlock``
   (a spoken answer, whose text is already in the message) are dropped, as Qwen-Omni accepts only text in
@@ -51,8 +55,9 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.utils import resolve_binary
 
 from qwen_omni.errors import InvalidRequestError
+from qwen_omni.excerpt import shorten
+from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import (
-    REMOTE_SCHEMES,
     AudioPart,
     ImagePart,
     Part,
@@ -62,6 +67,7 @@ from qwen_omni.parts import (
     VideoPart,
 )
 from qwen_omni.request import Message, Role
+from qwen_omni.sources import is_wire_url
 from qwen_omni.stream import (
     AudioDelta,
     Delta,
@@ -83,6 +89,8 @@ FRAMES_MIMETYPE = "application/x-qwen-omni-frames+json"
 IMAGE_DETAIL_PIXELS: dict[str, dict[str, int]] = {"low": {"max_pixels": 512 * 512}, "high": {}, "auto": {}}
 _IMAGE_DETAIL_KEYS = ("min_pixels", "max_pixels", "total_pixels")
 
+_NO_LOCAL_FILES = LocalMediaPolicy()
+
 _ROLES: dict[MessageRole, Role] = {
     MessageRole.SYSTEM: "system",
     MessageRole.DEVELOPER: "system",
@@ -101,41 +109,71 @@ _ROLES: dict[MessageRole, Role] = {
 def video_frames_block(frames: Sequence[Source], *, fps: float | None = None) -> VideoBlock:
     """A ``VideoBlock`` that sends a video as a list of still frames (URLs, local paths or JPEG/PNG bytes).
 
-    The frames travel inside the block (bytes as data URIs, paths made absolute), so the message survives
-    LlamaIndex's memory and serialisation. ``fps`` (0.1 to 10) tells the model how far apart the frames are.
+    The frames travel inside the block: URLs as they are, bytes and local files (read here, by the code that
+    calls this helper) as data URIs. So the message survives LlamaIndex's memory and serialisation, and the model
+    never has to read a path named inside a block. ``fps`` (0.1 to 10) tells the model how far apart the frames are.
 
     Example:
         >>> block = video_frames_block(["https://e.com/1.jpg", "https://e.com/2.jpg"], fps=1)
         >>> block.video_mimetype
         'application/x-qwen-omni-frames+json'
     """
+    if isinstance(frames, str | bytes | bytearray | memoryview) or not isinstance(frames, Sequence):
+        raise InvalidRequestError(
+            f"video_frames_block takes a list of frames; got {type(frames).__name__} {shorten(frames)}."
+        )
     items: list[str] = []
     for frame in frames:
-        if isinstance(frame, bytes | bytearray | memoryview):
-            items.append(ImagePart(bytes(frame)).to_wire()["image_url"]["url"])  # the core's mime type and checks
-        elif isinstance(frame, str) and frame.startswith((*REMOTE_SCHEMES, "data:")):
+        if isinstance(frame, str) and is_wire_url(frame):
             items.append(frame)
-        else:
-            items.append(str(Path(os.fspath(frame)).expanduser().resolve()))
+        else:  # bytes or a path: the core's mime type and checks, read now
+            items.append(ImagePart(frame).to_wire()["image_url"]["url"])
     body = json.dumps({"frames": items, "fps": fps}).encode()
     return VideoBlock(video=body, video_mimetype=FRAMES_MIMETYPE)
 
 
-def to_core_messages(messages: Sequence[ChatMessage]) -> list[Message]:
+def to_core_messages(messages: Sequence[ChatMessage], local_media: LocalMediaPolicy | None = None) -> list[Message]:
     """LlamaIndex messages as the core's messages (see the module docstring for what each role may hold).
+
+    ``local_media`` decides which local files the blocks may name (default: none).
 
     Raises:
         InvalidRequestError: a block Qwen-Omni cannot take, or media outside a user message.
+        LocalFileRefusedError: a block names a local file the policy does not allow.
     """
-    return [_message(position, message) for position, message in enumerate(messages)]
+    check_chat_messages(messages)
+    policy = local_media or _NO_LOCAL_FILES
+    return [_message(position, message, policy) for position, message in enumerate(messages)]
 
 
-def _message(position: int, message: ChatMessage) -> Message:
+def check_chat_messages(messages: object) -> None:
+    """Raise unless ``messages`` is a list (or tuple) of ``ChatMessage``: what ``chat()`` must be given.
+
+    Example:
+        >>> check_chat_messages("Hello")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qwen_omni.errors.InvalidRequestError: chat() takes a list of ChatMessage; got str 'Hello'. ...
+    """
+    if isinstance(messages, str | bytes | ChatMessage) or not isinstance(messages, Sequence):
+        raise InvalidRequestError(
+            f"chat() takes a list of ChatMessage; got {type(messages).__name__} {shorten(messages)}. For a bare "
+            "prompt use complete(prompt), or wrap it: [ChatMessage(role='user', content=prompt)]."
+        )
+    for position, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            hint = " Build one with ChatMessage.model_validate(d)." if isinstance(message, Mapping) else ""
+            raise InvalidRequestError(
+                f"Message {position} is a {type(message).__name__} ({shorten(message)}), not a ChatMessage.{hint}"
+            )
+
+
+def _message(position: int, message: ChatMessage, policy: LocalMediaPolicy) -> Message:
     role = _ROLES.get(message.role)
     if role is None:
         raise InvalidRequestError(f"Message {position} has role {message.role.value!r}, which Qwen-Omni does not take.")
     if role == "user":
-        parts = [p for block in message.blocks if (p := _user_part(position, block)) is not None]
+        parts = [p for block in message.blocks if (p := _user_part(position, block, policy)) is not None]
         if all(isinstance(p, TextPart) for p in parts):
             return Message("user", "\n".join(p.text for p in parts if isinstance(p, TextPart)))
         return Message("user", parts)
@@ -176,15 +214,16 @@ def _text_only(position: int, role: str, message: ChatMessage) -> str:
     return "\n".join(texts)
 
 
-def _user_part(position: int, block: Any) -> Part | None:
+def _user_part(position: int, block: Any, policy: LocalMediaPolicy) -> Part | None:
     if isinstance(block, TextBlock):
         return TextPart(block.text)
     if isinstance(block, ImageBlock):
-        return ImagePart(_source(block.image, block.path, block.url), mime=block.image_mimetype, **_image_detail(block))
+        source = _source(block.image, block.path, block.url, policy, "An ImageBlock")
+        return ImagePart(source, mime=block.image_mimetype, **_image_detail(block))
     if isinstance(block, AudioBlock):
-        return AudioPart(_source(block.audio, block.path, block.url), format=block.format)
+        return AudioPart(_source(block.audio, block.path, block.url, policy, "An AudioBlock"), format=block.format)
     if isinstance(block, VideoBlock):
-        return _video_part(block)
+        return _video_part(block, policy)
     if isinstance(block, CachePoint):
         return None
     raise InvalidRequestError(
@@ -193,19 +232,23 @@ def _user_part(position: int, block: Any) -> Part | None:
     )
 
 
-def _source(data: bytes | IOBase | None, path: Path | str | None, url: Any) -> Source:
-    """Where a block's media is: its bytes (decoded from LlamaIndex's base64), else its path, else its URL."""
+def _source(
+    data: bytes | IOBase | None, path: Path | str | None, url: Any, policy: LocalMediaPolicy, what: str
+) -> Source:
+    """Where a block's media is: its bytes (decoded from LlamaIndex's base64), else its path, else its URL; a path
+    or a ``file://`` URL only as ``policy`` allows."""
     if isinstance(data, IOBase):
         data.seek(0)
         raw = data.read()
         return raw if isinstance(raw, bytes) else str(raw).encode()
     if data:
-        return resolve_binary(data).read()
+        return resolve_binary(data).read()  # bytes only: never the block's path or URL
     if path is not None:
-        return os.fspath(path)
+        # LlamaIndex checked that the path exists relative to the working directory, so that is what it means.
+        return policy.path(os.path.abspath(os.fspath(path)), f"{what}'s path")
     if url is not None:
-        return str(url)
-    raise InvalidRequestError("A media block has no data, path or url; give it one of them.")
+        return policy.location(str(url), f"{what}'s url")
+    raise InvalidRequestError(f"{what} has no data, path or url; give it one of them.")
 
 
 def _detail_pairs(detail: str, allowed: Sequence[str]) -> dict[str, float]:
@@ -215,13 +258,15 @@ def _detail_pairs(detail: str, allowed: Sequence[str]) -> dict[str, float]:
         key = key.strip()
         if not sep or key not in allowed:
             raise InvalidRequestError(
-                f"Unknown detail {detail!r}; use one of {', '.join(sorted(IMAGE_DETAIL_PIXELS))} or "
+                f"Unknown detail {shorten(detail)}; use one of {', '.join(sorted(IMAGE_DETAIL_PIXELS))} or "
                 f"'key=value' pairs with the keys {', '.join(allowed)}."
             )
         try:
             pairs[key] = float(value)
         except ValueError:
-            raise InvalidRequestError(f"detail {detail!r}: {key} must be a number; got {value.strip()!r}.") from None
+            raise InvalidRequestError(
+                f"detail {shorten(detail)}: {key} must be a number; got {shorten(value.strip())}."
+            ) from None
     return pairs
 
 
@@ -232,22 +277,26 @@ def _image_detail(block: ImageBlock) -> dict[str, int]:
     return {k: int(v) for k, v in _detail_pairs(detail, _IMAGE_DETAIL_KEYS).items()}
 
 
-def _video_part(block: VideoBlock) -> Part:
+def _video_part(block: VideoBlock, policy: LocalMediaPolicy) -> Part:
     fps: float | None = block.fps
     detail = (block.detail or "auto").strip().lower()
     if detail != "auto":
         fps = _detail_pairs(detail, ("fps",))["fps"]
     if block.video_mimetype == FRAMES_MIMETYPE:
         try:
-            body = json.loads(_source(block.video, None, None))  # type: ignore[arg-type]  # always bytes here
-            frames, body_fps = list(body["frames"]), body.get("fps")
+            body = json.loads(_source(block.video, None, None, policy, "A VideoBlock"))  # type: ignore[arg-type]
+            frames, body_fps = body["frames"], body.get("fps")
+            if not isinstance(frames, list):
+                raise TypeError
         except (InvalidRequestError, ValueError, KeyError, TypeError):
             raise InvalidRequestError(
                 f"This VideoBlock's video_mimetype says it holds a frame list ({FRAMES_MIMETYPE}), but its data is "
                 "not one; build it with llama_index_qwen_omni.video_frames_block(frames)."
             ) from None
-        return VideoFramesPart(frames, fps=fps if fps is not None else body_fps)
-    return VideoPart(_source(block.video, block.path, block.url), fps=fps)
+        where = "A frame of a frame-list VideoBlock"
+        sources = [policy.location(frame, where) for frame in frames]
+        return VideoFramesPart(sources, fps=fps if fps is not None else body_fps)
+    return VideoPart(_source(block.video, block.path, block.url, policy, "A VideoBlock"), fps=fps)
 
 
 def _legacy_tool_calls(message: ChatMessage) -> list[dict[str, Any]]:
@@ -474,6 +523,7 @@ __all__ = [
     "FRAMES_MIMETYPE",
     "IMAGE_DETAIL_PIXELS",
     "ChatStream",
+    "check_chat_messages",
     "keep_first_tool_call",
     "resolve_tool_choice",
     "result_message",

@@ -15,8 +15,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -29,17 +31,21 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
     MessageRole,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
+from qwen_omni.errors import InvalidRequestError
+from qwen_omni.excerpt import shorten
+from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, get_profile
-from qwen_omni.request import RequestOptions
+from qwen_omni.request import Message, RequestOptions
 
 from ._convert import (
     ChatStream,
+    check_chat_messages,
     keep_first_tool_call,
     resolve_tool_choice,
     result_to_chat_response,
@@ -55,11 +61,35 @@ _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(RequestOptions))
 _CONNECTION_FIELDS = ("api_key", "base_url", "region", "max_retries", "timeout")
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _checked_messages(method: _Method) -> _Method:
+    """``method`` (sync or async), refusing messages that are not a list of ``ChatMessage`` before it runs."""
+    if inspect.iscoroutinefunction(method):
+
+        @functools.wraps(method)
+        async def checked_async(self: QwenOmni, messages: Any, **kwargs: Any) -> Any:
+            check_chat_messages(messages)
+            return await method(self, messages, **kwargs)
+
+        return cast(_Method, checked_async)
+
+    @functools.wraps(method)
+    def checked(self: QwenOmni, messages: Any, **kwargs: Any) -> Any:
+        check_chat_messages(messages)
+        return method(self, messages, **kwargs)
+
+    return cast(_Method, checked)
+
+
 class QwenOmni(FunctionCallingLLM):
     """Alibaba's Qwen-Omni models (text, images, audio and video in; text and speech out) for LlamaIndex.
 
-    Give media as ``ImageBlock``, ``AudioBlock`` or ``VideoBlock`` (a URL, a path or bytes), or a video as a
-    frame list with :func:`llama_index_qwen_omni.video_frames_block`. With ``modalities=["text", "audio"]``
+    Give media as ``ImageBlock``, ``AudioBlock`` or ``VideoBlock`` (a URL, bytes, or a path inside
+    ``local_media_root``), or a video as a frame list with :func:`llama_index_qwen_omni.video_frames_block`.
+    Blocks never make the model read a local file unless it was built with ``local_media_root="./uploads"``,
+    and then only files inside that folder: content may come from an end user. With ``modalities=["text", "audio"]``
     the answer's last ``ChatResponse`` holds an ``AudioBlock`` with a complete WAV, and streamed responses carry
     the raw PCM16 24 kHz pieces in ``additional_kwargs["audio_delta"]`` for live playback. With
     ``enable_thinking=True`` (qwen3-omni-flash) the reasoning is a ``ThinkingBlock``, streamed in
@@ -97,6 +127,15 @@ class QwenOmni(FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Further request options or body fields, sent with every call."
     )
+    local_media_root: str | None = Field(
+        default=None,
+        description=(
+            "The folder whose files message blocks may name (a block's path, a file:// url, a local frame; a "
+            "relative url or frame is taken inside it, a relative path as LlamaIndex validated it); None: "
+            "blocks never make the model read a local file, as message content may come from an end user. Stored "
+            "as an absolute path; files are confined to it after resolving '..' and symlinks."
+        ),
+    )
 
     _client: OmniClient | None = PrivateAttr(default=None)
     _client_key: tuple[Any, ...] = PrivateAttr(default=())
@@ -104,6 +143,15 @@ class QwenOmni(FunctionCallingLLM):
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
         get_profile(self.model)  # warns once about an unknown model name
+
+    @field_validator("local_media_root", mode="before")
+    @classmethod
+    def _absolute_root(cls, value: Any) -> Any:
+        return absolute_root(value)
+
+    def _core_messages(self, messages: Sequence[ChatMessage]) -> list[Message]:
+        """``messages`` in the core's terms, reading local files only as :attr:`local_media_root` allows."""
+        return to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
 
     @classmethod
     def class_name(cls) -> str:
@@ -164,18 +212,25 @@ class QwenOmni(FunctionCallingLLM):
 
     # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
 
+    # LlamaIndex's callback validates the messages as its event's field first: a str or None there would fail as
+    # a pydantic error, so the shape is checked before it (_checked_messages), as one of this package's errors.
+
+    @_checked_messages
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         return self._chat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         return await self._achat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         return self._stream_chat(messages, **kwargs)
 
+    @_checked_messages
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         return self._astream_chat(messages, **kwargs)
@@ -199,16 +254,16 @@ class QwenOmni(FunctionCallingLLM):
         return (to_completion_response(r) async for r in responses)
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = self.client.complete(to_core_messages(messages), self.request_options(**kwargs))
+        result = self.client.complete(self._core_messages(messages), self.request_options(**kwargs))
         return result_to_chat_response(result)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = await self.client.acomplete(to_core_messages(messages), self.request_options(**kwargs))
+        result = await self.client.acomplete(self._core_messages(messages), self.request_options(**kwargs))
         return result_to_chat_response(result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         # Validation happens here, before the generator: a bad input raises at the call, not at the first next().
-        stream = self.client.stream(to_core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.stream(self._core_messages(messages), self.request_options(**kwargs))
 
         def gen() -> ChatResponseGen:
             builder = ChatStream()
@@ -220,7 +275,7 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self.client.astream(to_core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.astream(self._core_messages(messages), self.request_options(**kwargs))
 
         async def gen() -> ChatResponseAsyncGen:
             builder = ChatStream()
@@ -285,6 +340,11 @@ class QwenOmni(FunctionCallingLLM):
 
 
 def _prompt_messages(prompt: str) -> list[ChatMessage]:
+    if not isinstance(prompt, str):
+        raise InvalidRequestError(
+            f"complete() takes the prompt as a string; got {type(prompt).__name__} {shorten(prompt)}. For messages "
+            "or media use chat([ChatMessage(...)])."
+        )
     return [ChatMessage(role=MessageRole.USER, content=prompt)]
 
 

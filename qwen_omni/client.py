@@ -24,7 +24,7 @@ import os
 import random
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ from .errors import (
     StreamErrorEvent,
     error_for_status,
 )
-from .request import Message, RequestOptions, payload_summary, prepare_request
+from .request import MessagesInput, RequestOptions, payload_summary, prepare_request
 from .stream import Delta, OmniResult, StreamAccumulator
 
 logger = logging.getLogger("qwen_omni")
@@ -190,7 +190,7 @@ class OmniClient:
 
     def stream(
         self,
-        messages: Iterable[Message | Mapping[str, Any]],
+        messages: MessagesInput,
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
@@ -202,7 +202,7 @@ class OmniClient:
 
     def astream(
         self,
-        messages: Iterable[Message | Mapping[str, Any]],
+        messages: MessagesInput,
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
@@ -214,7 +214,7 @@ class OmniClient:
 
     def complete(
         self,
-        messages: Iterable[Message | Mapping[str, Any]],
+        messages: MessagesInput,
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
@@ -228,7 +228,7 @@ class OmniClient:
 
     async def acomplete(
         self,
-        messages: Iterable[Message | Mapping[str, Any]],
+        messages: MessagesInput,
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
@@ -242,7 +242,7 @@ class OmniClient:
 
     @staticmethod
     def prepare(
-        messages: Iterable[Message | Mapping[str, Any]],
+        messages: MessagesInput,
         options: RequestOptions | None = None,
         **overrides: Any,
     ) -> dict[str, Any]:

@@ -6,7 +6,8 @@
     ├── InvalidRequestError (ValueError)      bad input, raised before anything is sent
     │   ├── CapabilityError                    the model cannot do that (thinking, search, tools, ...)
     │   ├── LimitExceededError                 a documented count, size or duration limit
-    │   └── MediaError                         a file is missing, unreadable or of an unsupported format
+    │   ├── MediaError                         a file is missing, unreadable or of an unsupported format
+    │   └── LocalFileRefusedError              message content names a local file the model may not read
     ├── MissingAPIKeyError (ValueError)        no key, raised at the first call (not at construction)
     ├── MissingExtraError (ImportError)        an optional dependency is not installed; names the extra
     ├── APIError                               the server answered with an error (status, code, request_id)
@@ -57,6 +58,12 @@ class LimitExceededError(InvalidRequestError):
 
 class MediaError(InvalidRequestError):
     """A media input is missing, unreadable, or in a format the API does not accept."""
+
+
+class LocalFileRefusedError(InvalidRequestError):
+    """Message content (a framework content block, a deserialized message) names a local file that the model may
+    not read: none may be read unless the model was built with ``local_media_root``, and then only files inside it.
+    """
 
 
 class MissingAPIKeyError(QwenOmniError, ValueError):

@@ -1,8 +1,13 @@
 """Typed input parts and how each goes on the wire.
 
 A part's media comes from a URL (``http(s)://``, ``oss://``, or an existing ``data:`` URI), a local path,
-or bytes. Local media become base64 data URIs exactly as Qwen-Omni expects: images keep their real mime
-type (``data:image/png;base64,...``), audio and video use ``data:;base64,...``.
+or bytes (:mod:`qwen_omni.sources`). Local media become base64 data URIs exactly as Qwen-Omni expects: images
+keep their real mime type (``data:image/png;base64,...``), audio and video use ``data:;base64,...``. Each part
+checks its media before it goes on the wire: a data URI must decode, bytes must be what they are said to be
+(an image of its type and whole, a video that opens as one), a URL must be one the API takes.
+
+A part built in code reads the path it is given: the developer chose it. Paths in content from outside the
+program (framework content blocks, deserialized messages) go through :mod:`qwen_omni.local_media` first.
 
 Example:
     >>> from qwen_omni.parts import AudioPart, ImagePart, TextPart
@@ -16,184 +21,81 @@ Example:
 
 from __future__ import annotations
 
-import base64
 import mimetypes
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from .errors import LimitExceededError, MediaError
+from .errors import InvalidRequestError, LimitExceededError, MediaError
+from .excerpt import shorten
+from .formats import (
+    DISTINCT_AUDIO_FORMATS,
+    HARD_TO_SNIFF_IMAGES,
+    MediaKind,
+    extension,
+    image_is_complete,
+    kind_from_name,
+    normalize_audio_format,
+    normalize_image_mime,
+    sniff_audio_format,
+    sniff_image_mime,
+)
 from .profiles import (
     AUDIO_INPUT_FORMATS,
-    DATA_URI_MAX_BYTES,
-    IMAGE_INPUT_EXTENSIONS,
     IMAGE_MAX_ASPECT_RATIO,
     IMAGE_MIME_TYPES,
     IMAGE_MIN_SIDE_PX,
-    VIDEO_FPS_RANGE,
     VIDEO_INPUT_FORMATS,
 )
+from .sources import (
+    REMOTE_SCHEMES,
+    Loaded,
+    Source,
+    check_data_uri_size,
+    data_uri,
+    data_uri_head,
+    load_source,
+)
+from .wire_checks import check_fps, check_location, check_pixels
 
 if TYPE_CHECKING:
     from .media import MediaInfo
 
-#: Where a part's media comes from: a URL or data URI (str), a local path (str or PathLike), or bytes.
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+__all__ = [
+    "MEDIA_PART_TYPES",
+    "REMOTE_SCHEMES",
+    "AudioPart",
+    "ImagePart",
+    "Loaded",
+    "MediaKind",
+    "Part",
+    "Source",
+    "TextPart",
+    "VideoFramesPart",
+    "VideoPart",
+    "WireKind",
+    "check_data_uri_size",
+    "check_fps",
+    "data_uri",
+    "kind_from_name",
+    "load_source",
+    "media_part",
+    "normalize_audio_format",
+    "sniff_audio_format",
+    "sniff_image_mime",
+    "wire_kind",
+    "wire_urls",
+]
 
-REMOTE_SCHEMES = ("http://", "https://", "oss://")
 WireKind = Literal["text", "image", "audio", "video", "video_frames", "unknown"]
-MediaKind = Literal["image", "audio", "video"]
-
-_AUDIO_ALIASES = {
-    "mpeg": "mp3", "mpga": "mp3", "mpeg3": "mp3", "x-mp3": "mp3", "x-mpeg": "mp3",
-    "wave": "wav", "x-wav": "wav", "vnd.wave": "wav", "x-pn-wav": "wav",
-    "3gpp": "3gp", "x-m4a": "m4a", "mp4": "m4a", "x-flac": "flac", "x-aac": "aac", "aacp": "aac",
-    "amr-wb": "amr", "x-amr": "amr", "oga": "ogg", "vorbis": "ogg",
-}  # fmt: skip
-_IMAGE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A source after resolution: either a URL to pass through, or bytes read from a file or given."""
-
-    url: str | None = None
-    data: bytes | None = None
-    name: str | None = None
-
-    @property
-    def is_inline(self) -> bool:
-        return self.data is not None or (self.url or "").startswith("data:")
-
-
-def load_source(source: Source) -> Loaded:
-    """Resolve a source: a URL stays a URL; a path is read; bytes are taken as they are.
-
-    Raises:
-        MediaError: a path that does not exist or cannot be read, or a string that is neither.
-    """
-    if isinstance(source, bytes | bytearray | memoryview):
-        return Loaded(data=bytes(source))
-    if isinstance(source, str):
-        if source.startswith(REMOTE_SCHEMES) or source.startswith("data:"):
-            return Loaded(url=source, name=source if not source.startswith("data:") else None)
-        if source.startswith("file://"):
-            source = urlparse(source).path
-    path = Path(os.fspath(source)).expanduser()
-    if not path.exists():
-        raise MediaError(
-            f"{str(source)!r} is neither a URL (http://, https://, oss://, data:) nor an existing file. "
-            "Check the path, or pass the file's bytes."
-        )
-    if not path.is_file():
-        raise MediaError(f"{str(path)!r} is not a file.")
-    try:
-        return Loaded(data=path.read_bytes(), name=str(path))
-    except OSError as exc:
-        raise MediaError(f"Cannot read {str(path)!r}: {exc.strerror or exc}.") from exc
-
-
-def data_uri(data: bytes, mime_type: str = "") -> str:
-    """A base64 data URI; audio and video use an empty mime type, as Qwen-Omni's examples do."""
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def check_data_uri_size(uri: str, what: str) -> None:
-    """Raise if a data URI is over the API's per-item limit (10,485,760 bytes)."""
-    if uri.startswith("data:") and len(uri) >= DATA_URI_MAX_BYTES:
-        raise LimitExceededError(
-            f"{what} is {len(uri) / 1_048_576:.1f} MB as a base64 data URI; Qwen-Omni accepts inline data under "
-            f"{DATA_URI_MAX_BYTES / 1_048_576:.0f} MB per item (a file of about 7.5 MB). Upload it and pass its "
-            "URL, or make it smaller (qwen_omni.media.transcode_audio, sample_frames or split)."
-        )
-
-
-def _data_uri_head(uri: str, size: int = 64) -> bytes:
-    """The first bytes of a base64 data URI's content (enough to sniff its format), or b"" for anything else."""
-    if not uri.startswith("data:") or ";base64," not in uri[:100]:
-        return b""
-    body = uri.split(",", 1)[1][: size * 4 // 3 // 4 * 4]
-    try:
-        return base64.b64decode(body)
-    except ValueError:
-        return b""
+#: Image types PyAV reads, so that bytes it cannot open are refused rather than sent.
+_DECODABLE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif"})
 
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _extension(name: str | None) -> str | None:
-    if not name:
-        return None
-    path = urlparse(name).path if name.startswith(REMOTE_SCHEMES) else name
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return suffix or None
-
-
-def kind_from_name(name: str) -> MediaKind | None:
-    """The input kind a file name or URL suggests by its extension, among the formats the API accepts.
-
-    Audio is tried before video: the reference lists 3GP among the audio formats.
-
-    Example:
-        >>> kind_from_name("https://example.com/talk.MP3?sig=1"), kind_from_name("notes.bin")
-        ('audio', None)
-    """
-    ext = _extension(name)
-    if ext in IMAGE_INPUT_EXTENSIONS:
-        return "image"
-    if ext in AUDIO_INPUT_FORMATS:
-        return "audio"
-    if ext in VIDEO_INPUT_FORMATS:
-        return "video"
-    return None
-
-
-def normalize_audio_format(value: str) -> str:
-    """``audio/mpeg``, ``mpeg``, ``.MP3`` and ``mp3`` all give ``mp3``."""
-    fmt = value.strip().lower().removeprefix("audio/").lstrip(".")
-    return _AUDIO_ALIASES.get(fmt, fmt)
-
-
-def sniff_audio_format(data: bytes) -> str | None:
-    """The audio container of ``data`` from its magic bytes, or None."""
-    head = data[:16]
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "wav"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2):
-        return "mp3"
-    if head.startswith(b"#!AMR"):
-        return "amr"
-    if head.startswith(b"fLaC"):
-        return "flac"
-    if head.startswith(b"OggS"):
-        return "opus" if b"OpusHead" in data[:64] else "ogg"
-    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
-        return "aac"
-    if head[4:8] == b"ftyp":
-        return "3gp" if head[8:11] == b"3gp" else "m4a"
-    return None
-
-
-def sniff_image_mime(data: bytes) -> str | None:
-    """The image mime type of ``data`` from its magic bytes, or None."""
-    signatures = (
-        (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"),
-        (b"GIF89a", "image/gif"), (b"BM", "image/bmp"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"),
-    )  # fmt: skip
-    for magic, mime in signatures:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
-        return "image/heic"
-    return None
 
 
 @dataclass(frozen=True)
@@ -202,6 +104,13 @@ class TextPart:
 
     text: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise InvalidRequestError(
+                f"TextPart takes a string; got {type(self.text).__name__} {shorten(self.text)}. Convert it with str() "
+                "first, or leave the part out."
+            )
+
     def to_wire(self) -> dict[str, Any]:
         return {"type": "text", "text": self.text}
 
@@ -209,6 +118,19 @@ class TextPart:
 @dataclass(frozen=True)
 class _MediaPart:
     source: Source
+
+    _kind: ClassVar[MediaKind] = "image"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, str | os.PathLike | bytes | bytearray | memoryview):
+            raise InvalidRequestError(
+                f"{type(self).__name__} takes a URL, a data URI, a path or bytes; got {type(self.source).__name__} "
+                f"{shorten(self.source)}."
+            )
+        if isinstance(self.source, str) and not self.source:
+            raise InvalidRequestError(f"{type(self).__name__} got an empty string; give a URL, a path or bytes.")
+        if isinstance(self.source, bytes | bytearray | memoryview) and not len(self.source):
+            raise MediaError(f"{type(self).__name__} got no bytes (b''); give the file's content.")
 
     @cached_property
     def loaded(self) -> Loaded:
@@ -224,58 +146,89 @@ class _MediaPart:
 
         return probe(self.loaded.data)
 
-    _kind = "media"
-
     @property
     def label(self) -> str:
         """How messages name this input: ``image 'cat.png'``, or ``the given image`` when it has no name."""
         name = self.loaded.name
-        return f"{self._kind} {name!r}" if name else f"the given {self._kind}"
+        return f"{self._kind} {shorten(name)}" if name else f"the given {self._kind}"
+
+    def _check_url(self) -> None:
+        """A URL or data URI given as the source must be one the API takes, and a data URI sound."""
+        if self.loaded.url is not None:
+            check_location(self.loaded.url, self._kind, _cap(self.label))
 
 
 @dataclass(frozen=True)
 class ImagePart(_MediaPart):
     """An image. ``min_pixels`` / ``max_pixels`` / ``total_pixels`` bound the model's resize.
 
+    The type is read from the bytes; a ``mime`` that disagrees with them is refused, as are bytes that are not
+    an image, or a PNG or JPEG cut short.
+
     Example:
         >>> ImagePart(b"\\x89PNG\\r\\n\\x1a\\n...").mime_type
         'image/png'
     """
 
-    _kind = "image"
+    _kind: ClassVar[MediaKind] = "image"
     min_pixels: int | None = None
     max_pixels: int | None = None
     total_pixels: int | None = None
     mime: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.mime is not None and not isinstance(self.mime, str):
+            raise InvalidRequestError(f"mime must be a string such as 'image/png'; got {shorten(self.mime)}.")
+
     @cached_property
     def mime_type(self) -> str | None:
-        """The image's mime type: given, else from its bytes, else from its name; None for a URL."""
+        """The image's mime type: from its bytes, else as given, else from its name; None for a URL."""
         loaded = self.loaded
         if loaded.data is None:
             return None
-        mime = self.mime or sniff_image_mime(loaded.data) or mimetypes.guess_type(loaded.name or "")[0]
+        sniffed = sniff_image_mime(loaded.data)
+        given = normalize_image_mime(self.mime) if self.mime else None
+        if given and sniffed and given != sniffed:
+            raise MediaError(
+                f"{_cap(self.label)} is labelled {given}, but its bytes are a {sniffed} image. Drop mime= (the type "
+                "is read from the bytes), or fix it."
+            )
+        mime = sniffed or given or mimetypes.guess_type(loaded.name or "")[0]
         if mime is None:
             raise MediaError(
                 f"Cannot tell the type of {self.label}: it is not PNG, JPEG, GIF, WEBP, BMP, TIFF or HEIC. "
                 "Pass mime='image/png' (or the right type), or convert it."
             )
-        mime = _IMAGE_ALIASES.get(mime.lower(), mime.lower())
+        mime = normalize_image_mime(mime)
         if mime not in IMAGE_MIME_TYPES:
             raise MediaError(
                 f"{_cap(self.label)} is {mime}, which Qwen-Omni does not accept; use one of "
                 f"{', '.join(sorted(IMAGE_MIME_TYPES))}."
             )
+        if sniffed is None and mime not in HARD_TO_SNIFF_IMAGES:
+            raise MediaError(
+                f"{_cap(self.label)} should be {mime}, but its bytes are not an image of that type (they begin "
+                f"{shorten(loaded.data[:8])}). Check the file, or convert it."
+            )
         return mime
 
     def check_shape(self) -> None:
-        """Both sides over 10 px and an aspect ratio at most 200:1, where the image can be read."""
-        if self.loaded.data is None:
+        """The image is whole and readable, both sides over 10 px and its aspect ratio at most 200:1."""
+        data = self.loaded.data
+        if data is None:
             return
         from .media import image_size
 
-        size = image_size(self.loaded.data)
+        mime = self.mime_type or ""
+        if not image_is_complete(data, mime):
+            raise MediaError(f"{_cap(self.label)} is a {mime} cut short (its end is missing); send the whole file.")
+        size = image_size(data)
         if size is None:
+            if mime in _DECODABLE_IMAGES:
+                raise MediaError(
+                    f"{_cap(self.label)} cannot be read as {mime}: the data is damaged. Check the file, or convert it."
+                )
             return
         width, height = size
         if min(width, height) <= IMAGE_MIN_SIDE_PX:
@@ -296,14 +249,13 @@ class ImagePart(_MediaPart):
             self.check_shape()
             url = data_uri(loaded.data, mime)
         else:
+            self._check_url()
             url = loaded.url or ""
         check_data_uri_size(url, _cap(self.label))
         wire: dict[str, Any] = {"type": "image_url", "image_url": {"url": url}}
         for key in ("min_pixels", "max_pixels", "total_pixels"):
-            value = getattr(self, key)
-            if value is not None:
-                if value <= 0:
-                    raise LimitExceededError(f"{key} must be a positive number of pixels; got {value}.")
+            if (value := getattr(self, key)) is not None:
+                check_pixels(key, value)
                 wire[key] = value
         return wire
 
@@ -317,21 +269,24 @@ class AudioPart(_MediaPart):
         'mp3'
     """
 
-    _kind = "audio"
+    _kind: ClassVar[MediaKind] = "audio"
     format: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.format is not None and not isinstance(self.format, str):
+            raise InvalidRequestError(f"format must be a string such as 'mp3'; got {shorten(self.format)}.")
 
     @cached_property
     def audio_format(self) -> str:
         """The format name the API expects (``mp3``, ``wav``, ...)."""
         loaded = self.loaded
-        head = loaded.data if loaded.data is not None else _data_uri_head(loaded.url or "")
+        head = loaded.data if loaded.data is not None else data_uri_head(loaded.url or "")
+        sniffed = sniff_audio_format(head) if head else None
         fmt = (
             normalize_audio_format(self.format)
             if self.format
-            else (
-                (sniff_audio_format(head) if head else None)
-                or (normalize_audio_format(ext) if (ext := _extension(loaded.name)) else None)
-            )
+            else (sniffed or (normalize_audio_format(ext) if (ext := extension(loaded.name)) else None))
         )
         if fmt is None:
             raise MediaError(f"Cannot tell the format of {self.label}; pass format='mp3' (or wav, aac, amr, ...).")
@@ -340,20 +295,37 @@ class AudioPart(_MediaPart):
                 f"{_cap(self.label)} is {fmt!r}, which Qwen-Omni does not accept; use one of "
                 f"{', '.join(sorted(AUDIO_INPUT_FORMATS))}, e.g. qwen_omni.media.transcode_audio(path)."
             )
+        if sniffed in DISTINCT_AUDIO_FORMATS and fmt in DISTINCT_AUDIO_FORMATS and sniffed != fmt:
+            raise MediaError(
+                f"{_cap(self.label)} is labelled {fmt}, but its bytes are {sniffed}. Drop format= (it is read from "
+                "the bytes), or fix it."
+            )
         return fmt
+
+    def check_content(self) -> None:
+        """Inline audio that PyAV reads must have a sound track (a picture sent as audio is refused)."""
+        if self.loaded.data is None:
+            return
+        try:
+            info = self.info
+        except MediaError:
+            return  # what PyAV cannot open is judged by the request's check, which knows which formats it reads
+        if info is None:
+            return
+        if info.input_kind == "image":
+            raise MediaError(f"{_cap(self.label)} is a picture ({info.container}), not audio; send it as an image.")
+        if not info.has_audio:
+            raise MediaError(f"{_cap(self.label)} has no sound track; send it as a video, or check the file.")
 
     def to_wire(self) -> dict[str, Any]:
         loaded = self.loaded
+        if loaded.data is None:
+            self._check_url()
         data = data_uri(loaded.data) if loaded.data is not None else (loaded.url or "")
         check_data_uri_size(data, _cap(self.label))
-        return {"type": "input_audio", "input_audio": {"data": data, "format": self.audio_format}}
-
-
-def check_fps(fps: float | None) -> None:
-    """Raise unless ``fps`` is None or within the documented 0.1 to 10."""
-    low, high = VIDEO_FPS_RANGE
-    if fps is not None and not low <= fps <= high:
-        raise LimitExceededError(f"fps must be between {low} and {high} frames per second; got {fps}.")
+        fmt = self.audio_format
+        self.check_content()
+        return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
 
 
 @dataclass(frozen=True)
@@ -365,23 +337,44 @@ class VideoPart(_MediaPart):
         {'type': 'video_url', 'video_url': {'url': 'https://example.com/clip.mp4'}, 'fps': 1}
     """
 
-    _kind = "video"
+    _kind: ClassVar[MediaKind] = "video"
     fps: float | None = None
 
     def check_format(self) -> None:
-        ext = _extension(self.loaded.name)
+        ext = extension(self.loaded.name)
         if self.loaded.data is not None and ext and ext not in VIDEO_INPUT_FORMATS:
             raise MediaError(
                 f"{_cap(self.label)} has the extension .{ext}, which Qwen-Omni does not accept; use one of "
                 f"{', '.join(sorted(VIDEO_INPUT_FORMATS))}."
             )
 
+    def check_content(self) -> None:
+        """Inline video must open as a video: not damaged, not cut short, not a picture or a sound file."""
+        if self.loaded.data is None:
+            return
+        try:
+            info = self.info
+        except MediaError as exc:
+            raise MediaError(
+                f"{_cap(self.label)} cannot be opened as a video ({exc}); the API would refuse it. Check the file "
+                "(a cut-short MP4 cannot be read), or convert it to MP4."
+            ) from None
+        if info is None:
+            return
+        if info.input_kind == "image":
+            raise MediaError(f"{_cap(self.label)} is a picture ({info.container}), not a video; send it as an image.")
+        if info.input_kind == "audio":
+            raise MediaError(f"{_cap(self.label)} has no picture, only sound; send it as audio.")
+
     def to_wire(self) -> dict[str, Any]:
         check_fps(self.fps)
         self.check_format()
         loaded = self.loaded
+        if loaded.data is None:
+            self._check_url()
         url = data_uri(loaded.data) if loaded.data is not None else (loaded.url or "")
         check_data_uri_size(url, _cap(self.label))
+        self.check_content()
         wire: dict[str, Any] = {"type": "video_url", "video_url": {"url": url}}
         if self.fps is not None:
             wire["fps"] = self.fps
@@ -399,6 +392,13 @@ class VideoFramesPart:
 
     frames: Sequence[Source]
     fps: float | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.frames, str | bytes | bytearray | memoryview) or not isinstance(self.frames, Sequence):
+            raise InvalidRequestError(
+                f"VideoFramesPart takes a list of frames (URLs, paths or image bytes); got "
+                f"{type(self.frames).__name__} {shorten(self.frames)}. For one video file use VideoPart."
+            )
 
     @cached_property
     def images(self) -> tuple[ImagePart, ...]:

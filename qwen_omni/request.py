@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import CapabilityError, InvalidRequestError, LimitExceededError, MediaError
+from .excerpt import shorten
+from .input_checks import as_messages, check_contents, check_message, check_option_types
 from .parts import (
     MEDIA_PART_TYPES,
     AudioPart,
@@ -112,6 +114,10 @@ class RequestOptions:
         return bool(self.modalities) and "audio" in (self.modalities or ())
 
 
+#: What :func:`build_payload` and the client take as the conversation: messages, or one string (a user message).
+MessagesInput = str | Iterable[Message | Mapping[str, Any]]
+
+
 @dataclass
 class PreparedRequest:
     """A validated payload and the profile it was checked against."""
@@ -120,17 +126,26 @@ class PreparedRequest:
     profile: ModelProfile
 
 
-def build_payload(messages: Iterable[Message | Mapping[str, Any]], options: RequestOptions) -> dict[str, Any]:
-    """Validate ``messages`` and ``options`` against the model's profile and return the wire payload."""
+def build_payload(messages: MessagesInput, options: RequestOptions) -> dict[str, Any]:
+    """Validate ``messages`` and ``options`` against the model's profile and return the wire payload.
+
+    ``messages`` is a list (or any iterable) of :class:`Message` objects and message dicts, or one string, which
+    is taken as a single user message.
+    """
     return prepare_request(messages, options).payload
 
 
-def prepare_request(messages: Iterable[Message | Mapping[str, Any]], options: RequestOptions) -> PreparedRequest:
+def prepare_request(messages: MessagesInput, options: RequestOptions) -> PreparedRequest:
     """Like :func:`build_payload`, also returning the profile used."""
+    check_option_types(options)
+    given = as_messages(messages)
+    for position, message in enumerate(given):
+        check_message(message, position)
     profile = get_profile(options.model)
-    wire_messages = [_message_to_wire(m, profile) for m in messages]
+    wire_messages = [_message_to_wire(m, profile) for m in given]
     if not wire_messages:
         raise InvalidRequestError("No messages to send; pass at least one user message.")
+    check_contents(wire_messages)
     _check_options(options, profile)
     _check_messages(wire_messages, options, profile)
     return PreparedRequest(payload=_payload(wire_messages, options, profile), profile=profile)
@@ -161,7 +176,7 @@ def _part_to_wire(part: Part | Mapping[str, Any], profile: ModelProfile) -> dict
     if isinstance(part, Mapping):
         if wire_kind(part) == "unknown":
             raise InvalidRequestError(
-                f"Unsupported content part type {part.get('type')!r}; Qwen-Omni takes text, image_url, "
+                f"Unsupported content part type {shorten(part.get('type'))}; Qwen-Omni takes text, image_url, "
                 "input_audio, video_url and video (a frame list). Documents such as PDFs are not accepted."
             )
         return dict(part)
@@ -407,6 +422,8 @@ def _payload(messages: list[dict[str, Any]], options: RequestOptions, profile: M
     for key in ("temperature", "top_p", "max_tokens", "seed", "response_format", "tool_choice",
                 "parallel_tool_calls"):  # fmt: skip
         value = getattr(options, key)
+        if key in ("temperature", "top_p") and value is not None:
+            value = float(value)  # an integer temperature has been seen refused ("'temperature' must be Float")
         if value is not None:
             payload[key] = dict(value) if isinstance(value, Mapping) else value
     if options.stop is not None:
@@ -434,6 +451,7 @@ __all__ = [
     "AudioPart",
     "ImagePart",
     "Message",
+    "MessagesInput",
     "PreparedRequest",
     "RequestOptions",
     "TextPart",

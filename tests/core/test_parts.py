@@ -68,7 +68,7 @@ def test_image_from_url_and_data_uri_pass_through() -> None:
         "image_url": {"url": "https://e.com/a.png"},
     }
     assert ImagePart("oss://bucket/a.png").to_wire()["image_url"]["url"] == "oss://bucket/a.png"
-    uri = "data:image/png;base64,AAAA"
+    uri = "data:image/png;base64," + base64.b64encode(samples.image_png(32, 32)).decode()
     assert ImagePart(uri).to_wire()["image_url"]["url"] == uri
 
 

@@ -141,11 +141,11 @@ def test_stop_cuts_the_answer(llm: ChatQwenOmni) -> None:
 # -- input kinds ---------------------------------------------------------------------------------------------
 
 
-def test_image_inputs_by_bytes_url_path_and_openai_part(llm: ChatQwenOmni, last: Last, tmp_path: Path) -> None:
+def test_image_inputs_by_bytes_url_path_and_openai_part(make_llm: Make, last: Last, tmp_path: Path) -> None:
     png = samples.image_png(64, 48)
     path = tmp_path / "shot.png"
     path.write_bytes(samples.image_jpeg(40, 30))
-    llm.invoke(
+    make_llm(local_media_root=tmp_path).invoke(
         [
             HumanMessage(
                 [

@@ -34,6 +34,7 @@ from langchain_qwen_omni._structured import add_json_instruction, tool_choice_to
 from qwen_omni import samples
 from qwen_omni.audio import wav_to_pcm16
 from qwen_omni.errors import InvalidRequestError, MediaError
+from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.request import Message, RequestOptions, build_payload
 from qwen_omni.stream import (
     AudioDelta,
@@ -47,14 +48,16 @@ from qwen_omni.stream import (
 )
 
 
-def wire(*messages: Any, model: str = "qwen3.5-omni-flash") -> list[dict[str, Any]]:
+def wire(
+    *messages: Any, model: str = "qwen3.5-omni-flash", local_media: LocalMediaPolicy | None = None
+) -> list[dict[str, Any]]:
     """The wire messages the core would send for LangChain ``messages`` (validated, nothing sent)."""
-    payload = build_payload(to_core_messages(list(messages)), RequestOptions(model=model))
+    payload = build_payload(to_core_messages(list(messages), local_media), RequestOptions(model=model))
     return list(payload["messages"])
 
 
-def user_parts(*blocks: Any) -> list[dict[str, Any]]:
-    return list(wire(HumanMessage(list(blocks)))[0]["content"])
+def user_parts(*blocks: Any, local_media: LocalMediaPolicy | None = None) -> list[dict[str, Any]]:
+    return list(wire(HumanMessage(list(blocks)), local_media=local_media)[0]["content"])
 
 
 def b64(data: bytes) -> str:
@@ -90,6 +93,7 @@ def test_v1_image_blocks_by_url_base64_and_path(tmp_path: Path) -> None:
         {"type": "image", "base64": b64(png), "mime_type": "image/png"},
         {"type": "image", "path": str(path)},
         {"type": "image", "url": path.as_uri()},
+        local_media=LocalMediaPolicy(tmp_path),
     )
     assert parts[0] == {
         "type": "image_url", "image_url": {"url": "https://e.com/a.png"}, "min_pixels": 3136, "max_pixels": 50176

@@ -35,6 +35,7 @@ from llama_index_qwen_omni._convert import (
 )
 from qwen_omni import samples
 from qwen_omni.errors import InvalidRequestError, MediaError
+from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import AudioPart, ImagePart, TextPart, VideoFramesPart, VideoPart
 from qwen_omni.request import Message
 from qwen_omni.stream import (
@@ -55,8 +56,8 @@ def user(*blocks: object) -> ChatMessage:
     return ChatMessage(role=MessageRole.USER, blocks=list(blocks))
 
 
-def only_user_parts(message: ChatMessage) -> list[object]:
-    (converted,) = to_core_messages([message])
+def only_user_parts(message: ChatMessage, local_media: LocalMediaPolicy | None = None) -> list[object]:
+    (converted,) = to_core_messages([message], local_media)
     assert converted.role == "user"
     assert isinstance(converted.content, list)
     return list(converted.content)
@@ -94,9 +95,10 @@ def test_image_block_bytes_are_decoded_from_llamaindex_base64() -> None:
 def test_image_block_url_and_path_pass_through_without_reading(tmp_path: Path) -> None:
     path = tmp_path / "cat.png"
     path.write_bytes(samples.image_png())
-    by_url, by_path = only_user_parts(user(ImageBlock(url="https://example.com/cat.png"), ImageBlock(path=path)))
+    message = user(ImageBlock(url="https://example.com/cat.png"), ImageBlock(path=path))
+    by_url, by_path = only_user_parts(message, LocalMediaPolicy(tmp_path))
     assert isinstance(by_url, ImagePart) and by_url.source == "https://example.com/cat.png"
-    assert isinstance(by_path, ImagePart) and by_path.source == str(path)
+    assert isinstance(by_path, ImagePart) and by_path.source == path.resolve()
 
 
 @pytest.mark.parametrize(

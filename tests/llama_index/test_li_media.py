@@ -30,16 +30,20 @@ def ask(*blocks: object) -> list[ChatMessage]:
     return [ChatMessage(role="user", blocks=[*blocks, TextBlock(text="What is this?")])]
 
 
-def test_image_bytes_path_and_url(llm: QwenOmni, last: Last, tmp_path: Path) -> None:
+def test_image_bytes_path_and_url(make_llm: MakeLLM, last: Last, tmp_path: Path) -> None:
     path = tmp_path / "picture.jpg"
     path.write_bytes(samples.image_jpeg(80, 60))
-    answer = llm.chat(
-        ask(
-            ImageBlock(image=samples.image_png(64, 48), detail="low"),
-            ImageBlock(path=path),
-            ImageBlock(url="https://example.com/cat.png"),
+    answer = (
+        make_llm(local_media_root=tmp_path)
+        .chat(
+            ask(
+                ImageBlock(image=samples.image_png(64, 48), detail="low"),
+                ImageBlock(path=path),
+                ImageBlock(url="https://example.com/cat.png"),
+            )
         )
-    ).message.content
+        .message.content
+    )
     by_bytes, by_path, by_url = last().parts
     assert (by_bytes.kind, by_bytes.source, by_bytes.mime_type) == ("image", "inline", "image/png")
     assert by_bytes.info is not None and (by_bytes.info.width, by_bytes.info.height) == (64, 48)
@@ -65,10 +69,11 @@ def test_audio_by_url(llm: QwenOmni, last: Last) -> None:
     assert (part.source, part.format, part.url) == ("url", "wav", "https://example.com/talk.wav")
 
 
-def test_video_file_with_fps(llm: QwenOmni, last: Last, tmp_path: Path) -> None:
+def test_video_file_with_fps(make_llm: MakeLLM, last: Last, tmp_path: Path) -> None:
     clip = samples.video_mp4(2.0)
     path = tmp_path / "clip.mp4"
     path.write_bytes(clip)
+    llm = make_llm(local_media_root=tmp_path)
     llm.chat(ask(VideoBlock(path=path, fps=2)))
     (part,) = last().parts
     assert (part.kind, part.source, part.size_bytes, part.options) == ("video", "inline", len(clip), {"fps": 2})
