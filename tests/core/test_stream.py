@@ -10,7 +10,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk
 
 from qwen_omni.audio import wav_to_pcm16
-from qwen_omni.errors import ContentModerationError, IncompleteResponseError, StreamErrorEvent
+from qwen_omni.errors import APIProtocolError, ContentModerationError, IncompleteResponseError, StreamErrorEvent
 from qwen_omni.stream import (
     AudioDelta,
     FinishDelta,
@@ -163,7 +163,7 @@ def test_audio_cut_inside_a_base64_group_is_incomplete() -> None:
 
 
 def test_invalid_base64_audio_raises() -> None:
-    with pytest.raises(StreamErrorEvent, match="not valid base64"):
+    with pytest.raises(APIProtocolError, match="not valid base64"):
         StreamAccumulator().feed(chunk({"audio": {"data": "!!!!"}}))
 
 
