@@ -7,10 +7,59 @@ Example:
     ...     llm = ChatQwenOmni(model="qwen3.5-omni-flash", base_url=emu.base_url, api_key="sk-test")
     ...     llm.invoke("Hello!").content
     'Received the text "Hello!".'
+
+Errors are both :mod:`qwen_omni.errors` types and langchain-core's standard ones (:mod:`.errors`).
 """
 
 from .audio import audio_pcm, audio_wav
 from .chat_models import ChatQwenOmni
+from .errors import (
+    QwenOmniAPIError,
+    QwenOmniAuthenticationError,
+    QwenOmniBadRequestError,
+    QwenOmniCapabilityError,
+    QwenOmniConnectionError,
+    QwenOmniContextOverflowError,
+    QwenOmniIncompleteResponseError,
+    QwenOmniInvalidRequestError,
+    QwenOmniLimitExceededError,
+    QwenOmniMediaError,
+    QwenOmniMissingAPIKeyError,
+    QwenOmniModerationError,
+    QwenOmniNotFoundError,
+    QwenOmniPermissionDeniedError,
+    QwenOmniProtocolError,
+    QwenOmniRateLimitError,
+    QwenOmniServerError,
+    QwenOmniStreamError,
+    QwenOmniStreamModerationError,
+    QwenOmniTimeoutError,
+)
 from .tools import QwenOmniMediaTool
 
-__all__ = ["ChatQwenOmni", "QwenOmniMediaTool", "audio_pcm", "audio_wav"]
+__all__ = [
+    "ChatQwenOmni",
+    "QwenOmniAPIError",
+    "QwenOmniAuthenticationError",
+    "QwenOmniBadRequestError",
+    "QwenOmniCapabilityError",
+    "QwenOmniConnectionError",
+    "QwenOmniContextOverflowError",
+    "QwenOmniIncompleteResponseError",
+    "QwenOmniInvalidRequestError",
+    "QwenOmniLimitExceededError",
+    "QwenOmniMediaError",
+    "QwenOmniMediaTool",
+    "QwenOmniMissingAPIKeyError",
+    "QwenOmniModerationError",
+    "QwenOmniNotFoundError",
+    "QwenOmniPermissionDeniedError",
+    "QwenOmniProtocolError",
+    "QwenOmniRateLimitError",
+    "QwenOmniServerError",
+    "QwenOmniStreamError",
+    "QwenOmniStreamModerationError",
+    "QwenOmniTimeoutError",
+    "audio_pcm",
+    "audio_wav",
+]
