@@ -3,9 +3,9 @@ control API for an emulator served from another process.
 
 Routes: ``POST /compatible-mode/v1/chat/completions``, ``GET /compatible-mode/v1/models``,
 ``GET /_emulator/health``, ``GET /_emulator/requests`` (a summary of each recorded request: status, fault,
-and for streams how many events went out and whether the client hung up), ``POST /_emulator/faults``
-(``{"fault": "status=429;retry-after=1", "times": 2}`` queues a fault, as :meth:`Emulator.inject` does) and
-``POST /_emulator/reset``. Every other path answers 404 with DashScope's error body.
+and for streams how many events went out and when the client hung up), ``POST /_emulator/faults``
+(``{"fault": "status=429;retry-after=1", "times": 2}`` queues a fault, as :meth:`Emulator.inject` does;
+``{"faults": [...]}`` queues several in order) and ``POST /_emulator/reset``. Every other path answers 404 with DashScope's error body.
 
 Example:
     >>> from qwen_omni.emulator.state import EmulatorState, Settings
@@ -66,7 +66,12 @@ def _summary(request: ReceivedRequest) -> dict[str, Any]:
         "fault": request.fault.to_header() if request.fault is not None else None,
         "delivery": None
         if delivery is None
-        else {"state": delivery.state, "sent": delivery.sent, "planned": delivery.planned},
+        else {
+            "state": delivery.state,
+            "sent": delivery.sent,
+            "planned": delivery.planned,
+            "disconnected_at": delivery.disconnected_at,
+        },
     }
 
 
@@ -128,11 +133,15 @@ def build_app(state: EmulatorState) -> Starlette:
     async def faults(request: Request) -> Response:
         try:
             spec = await request.json()
-            fault = Fault.from_header(str(spec["fault"]))
-            times = int(spec.get("times", 1))
-            state.faults.push(fault, times)
+            if "faults" in spec:
+                queued = [Fault.from_header(str(value)) for value in spec["faults"]]
+            else:
+                queued = [Fault.from_header(str(spec["fault"]))] * int(spec.get("times", 1))
+            for fault in queued:
+                state.faults.push(fault)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return JSONResponse({"error": f"Expected {{'fault': '<X-Emulator-Fault value>', 'times': n}}: {exc}"}, 400)
+            usage = "{'fault': '<X-Emulator-Fault value>', 'times': n} or {'faults': [...]}"
+            return JSONResponse({"error": f"Expected {usage}: {exc}"}, 400)
         return JSONResponse({"queued": len(state.faults)})
 
     async def reset(request: Request) -> Response:

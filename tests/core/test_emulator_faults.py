@@ -129,9 +129,10 @@ def test_control_routes(emu: Emulator) -> None:
     ):
         assert control.post("/_emulator/reset").json() == {"status": "ok"}
         assert control.post("/_emulator/faults", json={"fault": "status=503", "times": 2}).json() == {"queued": 2}
+        assert control.post("/_emulator/faults", json={"faults": ["status=500", ""]}).json() == {"queued": 4}
         assert control.post("/_emulator/faults", json={"fault": "nope=1"}).status_code == 400
-        assert [http.post(CHAT, json=BODY).status_code for _ in range(3)] == [503, 503, 200]
+        assert [http.post(CHAT, json=BODY).status_code for _ in range(4)] == [503, 503, 500, 200]
         summaries = control.get("/_emulator/requests").json()["requests"]
-    assert [s["status"] for s in summaries] == [503, 503, 200]
-    assert summaries[0]["fault"] == "status=503"
-    assert summaries[2]["delivery"]["state"] == "completed" and summaries[2]["user_text"] == "Hello there"
+    assert [s["status"] for s in summaries] == [503, 503, 500, 200]
+    assert summaries[0]["fault"] == "status=503" and summaries[3]["fault"] == ""
+    assert summaries[3]["delivery"]["state"] == "completed" and summaries[3]["user_text"] == "Hello there"
