@@ -5,7 +5,8 @@ Routes: ``POST /compatible-mode/v1/chat/completions``, ``GET /compatible-mode/v1
 ``GET /_emulator/health``, ``GET /_emulator/requests`` (a summary of each recorded request: status, fault,
 and for streams how many events went out and when the client hung up), ``POST /_emulator/faults``
 (``{"fault": "status=429;retry-after=1", "times": 2}`` queues a fault, as :meth:`Emulator.inject` does;
-``{"faults": [...]}`` queues several in order) and ``POST /_emulator/reset``. Every other path answers 404 with DashScope's error body.
+``{"faults": [...]}`` queues several in order) and ``POST /_emulator/reset``. Every other path answers 404
+with DashScope's error body.
 
 Example:
     >>> from qwen_omni.emulator.state import EmulatorState, Settings
