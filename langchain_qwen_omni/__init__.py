@@ -7,6 +7,8 @@ Example:
     ...     llm = ChatQwenOmni(model="qwen3.5-omni-flash", base_url=emu.base_url, api_key="sk-test")
     ...     llm.invoke("Hello!").content
     'Received the text "Hello!".'
+
+Errors are both :mod:`qwen_omni.errors` types and langchain-core's standard ones (:mod:`.errors`).
 """
 
 from qwen_omni.extras import require
@@ -15,6 +17,55 @@ require("langchain_core", extra="langchain", needed_by="langchain_qwen_omni")
 
 from .audio import audio_pcm, audio_wav  # noqa: E402
 from .chat_models import ChatQwenOmni  # noqa: E402
+from .errors import (  # noqa: E402
+    QwenOmniAPIError,
+    QwenOmniAuthenticationError,
+    QwenOmniBadRequestError,
+    QwenOmniCapabilityError,
+    QwenOmniConnectionError,
+    QwenOmniContextOverflowError,
+    QwenOmniIncompleteResponseError,
+    QwenOmniInvalidRequestError,
+    QwenOmniLimitExceededError,
+    QwenOmniLocalFileRefusedError,
+    QwenOmniMediaError,
+    QwenOmniMissingAPIKeyError,
+    QwenOmniModerationError,
+    QwenOmniNotFoundError,
+    QwenOmniPermissionDeniedError,
+    QwenOmniProtocolError,
+    QwenOmniRateLimitError,
+    QwenOmniServerError,
+    QwenOmniStreamError,
+    QwenOmniStreamModerationError,
+    QwenOmniTimeoutError,
+)
 from .tools import QwenOmniMediaTool  # noqa: E402
 
-__all__ = ["ChatQwenOmni", "QwenOmniMediaTool", "audio_pcm", "audio_wav"]
+__all__ = [
+    "ChatQwenOmni",
+    "QwenOmniAPIError",
+    "QwenOmniAuthenticationError",
+    "QwenOmniBadRequestError",
+    "QwenOmniCapabilityError",
+    "QwenOmniConnectionError",
+    "QwenOmniContextOverflowError",
+    "QwenOmniIncompleteResponseError",
+    "QwenOmniInvalidRequestError",
+    "QwenOmniLimitExceededError",
+    "QwenOmniLocalFileRefusedError",
+    "QwenOmniMediaError",
+    "QwenOmniMediaTool",
+    "QwenOmniMissingAPIKeyError",
+    "QwenOmniModerationError",
+    "QwenOmniNotFoundError",
+    "QwenOmniPermissionDeniedError",
+    "QwenOmniProtocolError",
+    "QwenOmniRateLimitError",
+    "QwenOmniServerError",
+    "QwenOmniStreamError",
+    "QwenOmniStreamModerationError",
+    "QwenOmniTimeoutError",
+    "audio_pcm",
+    "audio_wav",
+]

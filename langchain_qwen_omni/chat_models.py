@@ -41,6 +41,7 @@ from ._convert import (
     translate_content_chunk,
 )
 from ._structured import StructuredMethod, format_tools, structured_output, tool_choice_to_wire
+from .errors import to_langchain_error
 
 register_translator(PROVIDER, translate_content, translate_content_chunk)
 
@@ -226,16 +227,19 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        request = self._request(messages, stop, kwargs)
-        stream = self._client.stream(request.messages, request.options, extra_headers=request.headers)
-        converter = ChunkConverter()
-        for delta in stream:
-            if (chunk := converter.convert(delta)) is not None:
-                generation = ChatGenerationChunk(message=chunk)
-                if run_manager:
-                    run_manager.on_llm_new_token(generation.text, chunk=generation)
-                yield generation
-        last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+        try:
+            request = self._request(messages, stop, kwargs)
+            converter = ChunkConverter()
+            with self._client.stream(request.messages, request.options, extra_headers=request.headers) as stream:
+                for delta in stream:
+                    if (chunk := converter.convert(delta)) is not None:
+                        generation = ChatGenerationChunk(message=chunk)
+                        if run_manager:
+                            run_manager.on_llm_new_token(generation.text, chunk=generation)
+                        yield generation
+            last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
         if run_manager:
             run_manager.on_llm_new_token(last.text, chunk=last)
         yield last
@@ -247,16 +251,19 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        request = self._request(messages, stop, kwargs)
-        stream = self._client.astream(request.messages, request.options, extra_headers=request.headers)
-        converter = ChunkConverter()
-        async for delta in stream:
-            if (chunk := converter.convert(delta)) is not None:
-                generation = ChatGenerationChunk(message=chunk)
-                if run_manager:
-                    await run_manager.on_llm_new_token(generation.text, chunk=generation)
-                yield generation
-        last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+        try:
+            request = self._request(messages, stop, kwargs)
+            converter = ChunkConverter()
+            async with self._client.astream(request.messages, request.options, extra_headers=request.headers) as stream:
+                async for delta in stream:
+                    if (chunk := converter.convert(delta)) is not None:
+                        generation = ChatGenerationChunk(message=chunk)
+                        if run_manager:
+                            await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                        yield generation
+            last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
         if run_manager:
             await run_manager.on_llm_new_token(last.text, chunk=last)
         yield last
@@ -309,9 +316,11 @@ class ChatQwenOmni(BaseChatModel):
         """
         model = kwargs.get("model") or self.model
         if not get_profile(model, warn=False).supports_tools:
-            raise CapabilityError(
-                f"{model} cannot call tools; use {suggest_model('supports_tools')} (or another Qwen3 or Qwen3.5 "
-                "Omni model), or drop the tools."
+            raise to_langchain_error(
+                CapabilityError(
+                    f"{model} cannot call tools; use {suggest_model('supports_tools')} (or another Qwen3 or "
+                    "Qwen3.5 Omni model), or drop the tools."
+                )
             )
         formatted = format_tools(tools, strict=strict)
         choice = tool_choice_to_wire(tool_choice, [tool["function"]["name"] for tool in formatted])

@@ -266,11 +266,12 @@ class QwenOmni(FunctionCallingLLM):
         stream = self.client.stream(self._core_messages(messages), self.request_options(**kwargs))
 
         def gen() -> ChatResponseGen:
-            builder = ChatStream()
-            for delta in stream:
-                if (response := builder.feed(delta)) is not None:
-                    yield response
-            yield builder.finish(stream.result)
+            with stream:  # closing the generator (or an error) hangs up at once
+                builder = ChatStream()
+                for delta in stream:
+                    if (response := builder.feed(delta)) is not None:
+                        yield response
+                yield builder.finish(stream.result)
 
         return gen()
 
@@ -278,11 +279,12 @@ class QwenOmni(FunctionCallingLLM):
         stream = self.client.astream(self._core_messages(messages), self.request_options(**kwargs))
 
         async def gen() -> ChatResponseAsyncGen:
-            builder = ChatStream()
-            async for delta in stream:
-                if (response := builder.feed(delta)) is not None:
-                    yield response
-            yield builder.finish(stream.result)
+            async with stream:  # closing the generator, a cancelled task or an error hangs up at once
+                builder = ChatStream()
+                async for delta in stream:
+                    if (response := builder.feed(delta)) is not None:
+                        yield response
+                yield builder.finish(stream.result)
 
         return gen()
 

@@ -12,6 +12,7 @@ from .client import AsyncResponseStream, OmniClient, ResponseStream, RetryPolicy
 from .errors import (
     APIConnectionError,
     APIError,
+    APIProtocolError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
@@ -55,6 +56,7 @@ __all__ = [
     "KNOWN_MODELS",
     "APIConnectionError",
     "APIError",
+    "APIProtocolError",
     "APITimeoutError",
     "AsyncResponseStream",
     "AudioDelta",

@@ -18,8 +18,10 @@
     │   ├── NotFoundError                      404
     │   ├── RateLimitError                     429 (limit_requests, insufficient_quota)
     │   ├── ServerError                        5xx
-    │   └── StreamErrorEvent                   an error object inside an HTTP 200 stream
-    │       └── StreamModerationError          ... flagged by moderation (also a ContentModerationError)
+    │   ├── StreamErrorEvent                   an error object inside an HTTP 200 stream
+    │   │   └── StreamModerationError          ... flagged by moderation (also a ContentModerationError)
+    │   └── APIProtocolError                   the answer broke the wire protocol: not an event stream, a line
+    │                                          that is not JSON, a field of the wrong type
     ├── APIConnectionError                     the server could not be reached, or the connection broke
     │   └── APITimeoutError
     └── IncompleteResponseError                the stream ended without a finish reason
@@ -92,8 +94,11 @@ class APIError(QwenOmniError):
         status_code: the HTTP status (200 for an error event inside a stream), or None.
         code: DashScope's error code, e.g. ``"invalid_parameter_error"``.
         request_id: DashScope's request id, to quote when asking Alibaba Cloud support.
-        body: the parsed error object, if any.
+        body: the parsed error object, if any (with the API key scrubbed out).
+        retry_after: the seconds the server asked to wait (``Retry-After``, ``retry-after-ms``), if it did.
     """
+
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -155,12 +160,20 @@ class StreamModerationError(StreamErrorEvent, ContentModerationError):
     """The output was flagged by content moderation part-way through a 200 stream."""
 
 
+class APIProtocolError(APIError):
+    """The server's answer is not the documented protocol: a 200 answer that is not an event stream, a stream
+    line that is not JSON (an HTML page from a proxy, a cut JSON object), or a chunk field of the wrong type.
+
+    Retried like a broken connection while nothing has reached the caller; raised once a delta has.
+    """
+
+
 class APIConnectionError(QwenOmniError):
     """The server could not be reached, or the connection broke mid-stream."""
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out."""
+    """The call did not end within its ``timeout`` (which bounds connecting, the upload and the whole stream)."""
 
 
 class IncompleteResponseError(QwenOmniError):

@@ -23,8 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from .audio import pcm16_duration, pcm16_to_wav
-from .errors import IncompleteResponseError, StreamErrorEvent, error_for_status
+from .errors import APIProtocolError, IncompleteResponseError, StreamErrorEvent, error_for_status
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,57 @@ def _get(obj: Any, key: str) -> Any:
     return value
 
 
+# The SDK builds chunks without validating them, so every field is checked here: a field of the wrong type is a
+# protocol error, raised when its chunk arrives, not a TypeError at the end.
+
+
+def _wrong(where: str, value: Any, expected: str) -> APIProtocolError:
+    return APIProtocolError(
+        f"The stream's {where} is {type(value).__name__} {str(value)[:40]!r}, not {expected}.", status_code=200
+    )
+
+
+def _object(value: Any, where: str) -> Any:
+    """``value`` if it is a JSON object (a dict or an SDK model) or absent."""
+    if value is None or isinstance(value, Mapping | BaseModel):
+        return value
+    raise _wrong(where, value, "an object")
+
+
+def _text(obj: Any, key: str, where: str) -> str | None:
+    value = _get(obj, key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _wrong(f"{where}.{key}", value, "a string")
+
+
+def _whole(obj: Any, key: str, where: str) -> int | None:
+    value = _get(obj, key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _wrong(f"{where}.{key}", value, "a whole number")
+
+
+def _items(obj: Any, key: str, where: str) -> list[Any]:
+    value = _get(obj, key)
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise _wrong(f"{where}.{key}", value, "a list")
+
+
+def _counts(usage: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``usage`` if its counts are numbers (details may hold other keys, which are dropped)."""
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        value = usage.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            raise _wrong(f"usage.{key}", value, "a number")
+    for key in ("prompt_tokens_details", "completion_tokens_details"):
+        _object(usage.get(key), f"usage.{key}")
+    return usage
+
+
 @dataclass
 class _ToolCallBuilder:
     id: str | None = None
@@ -201,51 +254,56 @@ class StreamAccumulator:
 
         Raises:
             StreamErrorEvent: the chunk is an error object (an error inside an HTTP 200 stream).
+            APIProtocolError: the chunk, or one of its fields, is not of the documented type.
         """
         self.chunks += 1
+        if not isinstance(chunk, Mapping | BaseModel):
+            raise _wrong("chunk", chunk, "a JSON object")
         error = _get(chunk, "error")
         if error:
             raise _stream_error(error, _get(chunk, "request_id"))
-        self._model = _get(chunk, "model") or self._model
-        self._id = _get(chunk, "id") or self._id
+        self._model = _text(chunk, "model", "chunk") or self._model
+        self._id = _text(chunk, "id", "chunk") or self._id
         deltas: list[Delta] = []
-        for choice in _get(chunk, "choices") or ():
-            if (_get(choice, "index") or 0) != 0:
+        for choice in _items(chunk, "choices", "chunk"):
+            _object(choice, "choice")
+            if (_whole(choice, "index", "choice") or 0) != 0:
                 continue
-            delta = _get(choice, "delta")
+            delta = _object(_get(choice, "delta"), "choice.delta")
             if delta is not None:
                 self._feed_delta(delta, deltas)
-            reason = _get(choice, "finish_reason")
+            reason = _text(choice, "finish_reason", "choice")
             if reason:
-                self._finish = str(reason)
-                deltas.append(FinishDelta(self._finish))
-        usage = _get(chunk, "usage")
+                self._finish = reason
+                deltas.append(FinishDelta(reason))
+        usage = _object(_get(chunk, "usage"), "chunk.usage")
         if usage:
             raw = usage if isinstance(usage, Mapping) else usage.model_dump(exclude_none=True)
-            self._usage = Usage.from_wire(raw)
+            self._usage = Usage.from_wire(_counts(raw))
             deltas.append(UsageDelta(self._usage))
         return deltas
 
     def _feed_delta(self, delta: Any, out: list[Delta]) -> None:
-        reasoning = _get(delta, "reasoning_content")
+        reasoning = _text(delta, "reasoning_content", "delta")
         if reasoning:
             self._reasoning.append(reasoning)
             out.append(ReasoningDelta(reasoning))
-        content = _get(delta, "content")
+        content = _text(delta, "content", "delta")
         if content:
             self._saw_content = True
             self._text.append(content)
             out.append(TextDelta(content))
-        audio = _get(delta, "audio")
+        audio = _object(_get(delta, "audio"), "delta.audio")
         if audio:
             self._feed_audio(audio, out)
-        for call in _get(delta, "tool_calls") or ():
-            function = _get(call, "function")
+        for call in _items(delta, "tool_calls", "delta"):
+            _object(call, "delta.tool_calls[]")
+            function = _object(_get(call, "function"), "tool_call.function")
             fragment = ToolCallDelta(
-                index=int(_get(call, "index") or 0),
-                id=_get(call, "id"),
-                name=_get(function, "name"),
-                arguments=_get(function, "arguments") or "",
+                index=_whole(call, "index", "tool_call") or 0,
+                id=_text(call, "id", "tool_call"),
+                name=_text(function, "name", "tool_call.function"),
+                arguments=_text(function, "arguments", "tool_call.function") or "",
             )
             builder = self._tools.setdefault(fragment.index, _ToolCallBuilder())
             builder.id = builder.id or fragment.id
@@ -255,14 +313,14 @@ class StreamAccumulator:
             out.append(fragment)
 
     def _feed_audio(self, audio: Any, out: list[Delta]) -> None:
-        self._audio_id = _get(audio, "id") or self._audio_id
-        data = _get(audio, "data")
+        self._audio_id = _text(audio, "id", "delta.audio") or self._audio_id
+        data = _text(audio, "data", "delta.audio")
         if data:
             pcm = self._decode_audio(data)
             if pcm:
                 self._audio += pcm
                 out.append(AudioDelta(pcm, self._audio_id))
-        transcript = _get(audio, "transcript")
+        transcript = _text(audio, "transcript", "delta.audio")
         if transcript:
             self._transcript.append(transcript)
             out.append(TranscriptDelta(transcript))
@@ -280,7 +338,7 @@ class StreamAccumulator:
         try:
             pcm = self._pcm_tail + base64.b64decode(text[:cut], validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise StreamErrorEvent(
+            raise APIProtocolError(
                 f"The stream carried audio data that is not valid base64 ({exc}).", status_code=200
             ) from exc
         whole = len(pcm) - len(pcm) % 2

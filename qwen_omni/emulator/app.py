@@ -1,36 +1,49 @@
-"""The emulator's Starlette app: DashScope's compatible-mode routes, a health check, and JSON errors.
+"""The emulator's Starlette app: DashScope's compatible-mode routes, a health check, JSON errors, and a small
+control API for an emulator served from another process.
 
-Routes: ``POST /compatible-mode/v1/chat/completions``, ``GET /compatible-mode/v1/models`` and
-``GET /_emulator/health``. Every other path answers 404 with DashScope's error body.
+Routes: ``POST /compatible-mode/v1/chat/completions``, ``GET /compatible-mode/v1/models``,
+``GET /_emulator/health``, ``GET /_emulator/requests`` (a summary of each recorded request: status, fault,
+and for streams how many events went out and when the client hung up), ``POST /_emulator/faults``
+(``{"fault": "status=429;retry-after=1", "times": 2}`` queues a fault, as :meth:`Emulator.inject` does;
+``{"faults": [...]}`` queues several in order) and ``POST /_emulator/reset``. Every other path answers 404
+with DashScope's error body.
 
 Example:
     >>> from qwen_omni.emulator.state import EmulatorState, Settings
     >>> app = build_app(EmulatorState(Settings()))
-    >>> sorted(route.path for route in app.routes)
-    ['/_emulator/health', '/compatible-mode/v1/chat/completions', '/compatible-mode/v1/models']
+    >>> sorted(route.path for route in app.routes)  # doctest: +NORMALIZE_WHITESPACE
+    ['/_emulator/faults', '/_emulator/health', '/_emulator/requests', '/_emulator/reset',
+     '/compatible-mode/v1/chat/completions', '/compatible-mode/v1/models']
 """
 
 from __future__ import annotations
 
+import socket
+import struct
 import uuid
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from qwen_omni.profiles import KNOWN_MODELS
 
-from .chat import check_auth, handle_chat
+from .chat import ChatOutcome, check_auth, handle_chat
+from .faults import Fault
+from .received import ReceivedRequest
 from .state import EmulatorState
-from .stream import ChunkStream, now
+from .stream import _DELIBERATE_ABORT, ChunkStream, now
 from .wire import Refusal, error_body
 
 #: The path prefix of DashScope's OpenAI-compatible API.
 API_PREFIX = "/compatible-mode/v1"
 HEALTH_PATH = "/_emulator/health"
+CONTROL_PREFIX = "/_emulator"
 
 
 def _error(
@@ -43,6 +56,69 @@ def _error(
     )
 
 
+def _summary(request: ReceivedRequest) -> dict[str, Any]:
+    delivery = request.delivery
+    return {
+        "request_id": request.request_id,
+        "status": request.status,
+        "model": request.model,
+        "user_text": request.user_text,
+        "error_code": request.error_code,
+        "fault": request.fault.to_header() if request.fault is not None else None,
+        "delivery": None
+        if delivery is None
+        else {
+            "state": delivery.state,
+            "sent": delivery.sent,
+            "planned": delivery.planned,
+            "disconnected_at": delivery.disconnected_at,
+        },
+    }
+
+
+class _Reset(Response):
+    """Resets the connection (TCP RST) before any response header, as a crashing server or a middlebox does."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        transport = self.state.transport_for(tuple(client)) if client and self.state.transport_for else None
+        if transport is None:
+            raise RuntimeError("This server cannot reset a connection; the emulator needs uvicorn.")
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        _DELIBERATE_ABORT.set(True)
+        transport.abort()
+        message = await receive()
+        while message["type"] != "http.disconnect":
+            message = await receive()
+
+
+def _response(state: EmulatorState, outcome: ChatOutcome) -> Response:
+    headers = {"x-request-id": outcome.request_id, **outcome.headers}
+    if outcome.reset:
+        return _Reset(state)
+    if outcome.html is not None:
+        return HTMLResponse(outcome.html, status_code=outcome.status, headers=headers)
+    if outcome.events is None:
+        return JSONResponse(outcome.error_body, status_code=outcome.status, headers=headers)
+    fault = outcome.fault
+    return ChunkStream(
+        outcome.events,
+        cut=outcome.cut,
+        first_chunk_delay=outcome.first_chunk_delay,
+        chunk_delay=outcome.chunk_delay,
+        header_delay=fault.header_delay if fault else 0.0,
+        byte_delay=fault.byte_delay if fault else 0.0,
+        headers=headers,
+        closing=state.closing,
+        delivery=outcome.delivery,
+    )
+
+
 def build_app(state: EmulatorState) -> Starlette:
     """The ASGI app of one emulator, bound to ``state``."""
 
@@ -50,18 +126,29 @@ def build_app(state: EmulatorState) -> Starlette:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         outcome = await run_in_threadpool(handle_chat, state, headers, body)
-        response_headers = {"x-request-id": outcome.request_id, **outcome.headers}
-        if outcome.events is None:
-            return JSONResponse(outcome.error_body, status_code=outcome.status, headers=response_headers)
-        return ChunkStream(
-            outcome.events,
-            request_id=outcome.request_id,
-            fault=outcome.fault,
-            first_chunk_delay=outcome.first_chunk_delay,
-            chunk_delay=outcome.chunk_delay,
-            headers=response_headers,
-            closing=state.closing,
-        )
+        return _response(state, outcome)
+
+    async def requests(request: Request) -> Response:
+        return JSONResponse({"requests": [_summary(r) for r in state.journal.requests()]})
+
+    async def faults(request: Request) -> Response:
+        try:
+            spec = await request.json()
+            if "faults" in spec:
+                queued = [Fault.from_header(str(value)) for value in spec["faults"]]
+            else:
+                queued = [Fault.from_header(str(spec["fault"]))] * int(spec.get("times", 1))
+            for fault in queued:
+                state.faults.push(fault)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            usage = "{'fault': '<X-Emulator-Fault value>', 'times': n} or {'faults': [...]}"
+            return JSONResponse({"error": f"Expected {usage}: {exc}"}, 400)
+        return JSONResponse({"queued": len(state.faults)})
+
+    async def reset(request: Request) -> Response:
+        state.journal.clear()
+        state.faults.clear()
+        return JSONResponse({"status": "ok"})
 
     async def models(request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -89,6 +176,9 @@ def build_app(state: EmulatorState) -> Starlette:
             Route(f"{API_PREFIX}/chat/completions", chat_completions, methods=["POST"]),
             Route(f"{API_PREFIX}/models", models, methods=["GET"]),
             Route(HEALTH_PATH, health, methods=["GET"]),
+            Route(f"{CONTROL_PREFIX}/requests", requests, methods=["GET"]),
+            Route(f"{CONTROL_PREFIX}/faults", faults, methods=["POST"]),
+            Route(f"{CONTROL_PREFIX}/reset", reset, methods=["POST"]),
         ],
         exception_handlers={HTTPException: http_error},
     )

@@ -17,15 +17,16 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from .answer import plan_answer
 from .datauri import redact
 from .faults import FAULT_HEADER, Fault
 from .parts import collect_parts, probed
-from .received import ReceivedPart, ReceivedRequest
+from .received import Delivery, ReceivedPart, ReceivedRequest
 from .state import AUDIO_STYLES, AudioStyle, EmulatorState
-from .stream import audio_seconds, now, render_events
+from .stream import audio_seconds, now, playlist, render_events
 from .usage import usage
 from .validate import check_media, check_parts, check_payload
 from .wire import Refusal, error_body, invalid
@@ -34,18 +35,26 @@ from .wire import Refusal, error_body, invalid
 AUDIO_STYLE_HEADER = "X-Emulator-Audio-Style"
 
 
+#: An HTML page as a gateway in front of the API answers with.
+_HTML_PAGE = "<html><head><title>{status}</title></head><body><h1>{status}</h1><p>nginx</p></body></html>\n"
+
+
 @dataclass(frozen=True)
 class ChatOutcome:
-    """What to answer: an error body, or the events of a stream (without ``[DONE]``)."""
+    """What to answer: an error body, an HTML page, a reset, or the events of a stream (as they are played)."""
 
     status: int
     request_id: str
     headers: dict[str, str] = field(default_factory=dict)
     error_body: dict[str, Any] | None = None
+    html: str | None = None
+    reset: bool = False
     events: list[bytes] | None = None
+    cut: bool = False
     fault: Fault | None = None
     first_chunk_delay: float = 0.0
     chunk_delay: float = 0.0
+    delivery: Delivery | None = None
 
 
 def check_auth(headers: Mapping[str, str], api_key: str | None) -> None:
@@ -101,10 +110,6 @@ def _user_parts(payload: Mapping[str, Any] | None, parts: list[ReceivedPart]) ->
     ]
 
 
-def _format_seconds(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
-
-
 def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -> ChatOutcome:
     """Decide the answer to one chat request and record it in the journal.
 
@@ -120,8 +125,12 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
         check_auth(headers, state.settings.api_key)
         payload = _parse_body(body)
         fault = _fault(state, headers)
-        if fault is not None and fault.http_status is not None:
-            outcome = _fault_outcome(fault, request_id)
+        if fault is not None and fault.reset:
+            outcome = ChatOutcome(status=0, request_id=request_id, reset=True, fault=fault)
+        elif fault is not None and fault.http_status is not None:
+            outcome = _fault_outcome(fault, request_id, headers.get("authorization", ""))
+        elif fault is not None and fault.html:
+            outcome = ChatOutcome(status=200, request_id=request_id, html=_HTML_PAGE.format(status="200 OK"))
         else:
             outcome = _answer(state, headers, payload, fault, request_id, parts)
     except Refusal as refusal:
@@ -142,25 +151,38 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
             model=model if isinstance(model, str) else None,
             request_id=request_id,
             error_code=error["code"] if error else None,
-            error_message=error["message"] if error else None,
+            error_message=_without(error["message"], headers.get("authorization")) if error else None,
             fault=fault,
+            delivery=outcome.delivery,
         ),
     )
     return outcome
 
 
-def _fault_outcome(fault: Fault, request_id: str) -> ChatOutcome:
+def _without(text: str, authorization: str | None) -> str:
+    """``text`` with the request's credentials blanked out: the journal never holds a key."""
+    return text.replace(authorization, "Bearer ***") if authorization else text
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _fault_outcome(fault: Fault, request_id: str, authorization: str) -> ChatOutcome:
     status, code = fault.http_status, fault.http_code
     if status is None or code is None:
         raise ValueError(f"{fault!r} answers with a stream, not an error status.")
-    headers = {"retry-after": _format_seconds(fault.retry_after)} if fault.retry_after is not None else {}
-    return ChatOutcome(
-        status=status,
-        request_id=request_id,
-        headers=headers,
-        error_body=error_body(code, fault.message, request_id=request_id),
-        fault=fault,
-    )
+    if fault.html:
+        page = _HTML_PAGE.format(status=f"{status} {_phrase(status)}")
+        return ChatOutcome(status=status, request_id=request_id, headers=fault.retry_headers, html=page, fault=fault)
+    body = error_body(code, fault.message, request_id=request_id)
+    if fault.echo_authorization:
+        body["error"]["message"] = f"Incorrect API key provided: {authorization}"
+        body["authorization"] = authorization
+    return ChatOutcome(status=status, request_id=request_id, headers=fault.retry_headers, error_body=body, fault=fault)
 
 
 def _answer(
@@ -190,12 +212,16 @@ def _answer(
         model=req.model,
         usage=usage(req, parts, plan, seconds) if req.include_usage else None,
         audio_style=style,
+        finish=not (fault and fault.no_finish),
     )
+    played, cut = playlist(events, fault, request_id)
     settings = state.settings
     return ChatOutcome(
         status=200,
         request_id=request_id,
-        events=events,
+        events=played,
+        cut=cut,
+        delivery=Delivery(planned=len(played)),
         fault=fault,
         first_chunk_delay=fault.first_chunk_delay if fault and fault.first_chunk_delay else settings.first_chunk_delay,
         chunk_delay=fault.chunk_delay if fault and fault.chunk_delay else settings.chunk_delay,

@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -52,6 +54,54 @@ class ReceivedPart:
     message_index: int = 0
 
 
+DeliveryState = Literal["playing", "completed", "disconnected", "cut", "stopped"]
+
+
+class Delivery:
+    """How a streamed answer went out, updated by the server while it plays; safe to read from any thread.
+
+    Attributes:
+        planned: the events the stream was to send (chunks, plus ``[DONE]`` unless a fault drops it).
+        sent: the events handed to the connection so far (a trickled event counts once it is whole).
+        state: ``"playing"``, then ``"completed"`` (the body ended), ``"disconnected"`` (the client hung up
+            first), ``"cut"`` (a fault cut or reset the connection) or ``"stopped"`` (the emulator stopped).
+        disconnected_at: ``time.monotonic()`` when the server saw the client hang up, or None.
+
+    Example:
+        >>> d = Delivery(planned=5)
+        >>> d.state, d.wait(0.01)
+        ('playing', False)
+    """
+
+    def __init__(self, planned: int) -> None:
+        self.planned = planned
+        self.sent = 0
+        self.state: DeliveryState = "playing"
+        self.disconnected_at: float | None = None
+        self._lock = threading.Lock()
+        self._ended = threading.Event()
+
+    def disconnected(self) -> None:
+        """The client hung up (recorded only while the stream is still playing)."""
+        with self._lock:
+            if self.state == "playing":
+                self.state, self.disconnected_at = "disconnected", time.monotonic()
+
+    def end(self, state: DeliveryState) -> None:
+        """The stream is over, in ``state`` (unless a hang-up was recorded first)."""
+        with self._lock:
+            if self.state == "playing":
+                self.state = state
+        self._ended.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the stream to be over; True if it is."""
+        return self._ended.wait(timeout)
+
+    def __repr__(self) -> str:
+        return f"Delivery(state={self.state!r}, sent={self.sent}, planned={self.planned})"
+
+
 @dataclass(frozen=True)
 class ReceivedRequest:
     """One request that reached the chat route, refused or not.
@@ -67,6 +117,7 @@ class ReceivedRequest:
         error_code: the error code of a refusal, else None.
         error_message: the error message of a refusal, else None.
         fault: the fault applied to this request, if any.
+        delivery: for a streamed answer, how it is going out (see :class:`Delivery`); None for other answers.
 
     Example:
         >>> r = ReceivedRequest(payload={"model": "m"}, headers={}, parts=[], status=200, model="m", request_id="x")
@@ -83,6 +134,7 @@ class ReceivedRequest:
     error_code: str | None = None
     error_message: str | None = None
     fault: Fault | None = None
+    delivery: Delivery | None = None
 
     @property
     def user_text(self) -> str:

@@ -41,6 +41,14 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _transport_for(server: uvicorn.Server, client: tuple[object, ...]) -> object | None:
+    """The asyncio transport of the connection from ``client`` (host, port), if it is still open."""
+    for protocol in list(server.server_state.connections):
+        if tuple(getattr(protocol, "client", None) or ()) == client:
+            return getattr(protocol, "transport", None)
+    return None
+
+
 class Emulator:
     """A local stand-in for DashScope's Qwen-Omni endpoint, for offline tests and notebooks.
 
@@ -115,6 +123,7 @@ class Emulator:
                 timeout_graceful_shutdown=_FORCED_STOP,
             )
             server = uvicorn.Server(config)
+            self._state.transport_for = lambda client: _transport_for(server, client)
             thread = threading.Thread(
                 target=server.run, kwargs={"sockets": [sock]}, name=f"qwen-omni-emulator:{port}", daemon=True
             )

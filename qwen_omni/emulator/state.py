@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .faults import FaultQueue
 from .received import ReceivedRequest
@@ -87,3 +88,5 @@ class EmulatorState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     #: Set while the emulator stops: streams still playing are cut at once.
     closing: threading.Event = field(default_factory=threading.Event)
+    #: The server's transport for a client address (``scope["client"]``), to reset a connection; set by the server.
+    transport_for: Callable[[tuple[Any, ...]], Any] | None = None

@@ -33,7 +33,8 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from .answer import AnswerPlan, word_pieces
-from .faults import Fault
+from .faults import Fault, MalformedKind
+from .received import Delivery
 from .speech import BYTES_PER_CHARACTER, pcm_pieces, speech_pcm, speech_seconds
 from .state import AudioStyle
 from .wire import (
@@ -56,8 +57,8 @@ AUDIO_EXPIRES_SECONDS = 86_400
 
 #: How often a sleeping stream checks whether the emulator is stopping (seconds).
 _CLOSING_POLL = 0.05
-_ABORT_LOG = "ASGI callable returned without completing response."
-#: Set while a response is deliberately left unfinished (a ``cut_after`` fault), so that uvicorn's complaint
+_ABORT_LOG = "ASGI callable returned without "  # ... starting response / completing response
+#: Set while a response is deliberately left unfinished (a cut or reset fault), so that uvicorn's complaint
 #: about it is not logged as an error. Context variables follow the request's task, so no other request (and
 #: no other app in the process) is affected.
 _DELIBERATE_ABORT: contextvars.ContextVar[bool] = contextvars.ContextVar("qwen_omni_emulator_abort", default=False)
@@ -109,8 +110,9 @@ def render_events(
     model: str,
     usage: dict[str, Any] | None,
     audio_style: AudioStyle = "content",
+    finish: bool = True,
 ) -> list[bytes]:
-    """Every event of the stream but ``[DONE]``, SSE-encoded."""
+    """Every event of the stream but ``[DONE]``, SSE-encoded (``finish=False``: with no finish reason)."""
     ev = _Events(completion_id, created, model)
     chunks: list[dict[str, Any]] = [ev.delta({"role": "assistant", "content": ""})]
     chunks += [ev.delta({"reasoning_content": piece}) for piece in text_fragments(plan.reasoning)]
@@ -133,7 +135,7 @@ def render_events(
         elif fragments:
             chunks += [ev.delta({"content": piece}) for piece in fragments[:-1]]
             last_text = {"content": fragments[-1]}
-    chunks.append(ev.delta(last_text or {}, plan.finish_reason))
+    chunks.append(ev.delta(last_text or {}, plan.finish_reason if finish else None))
     if usage is not None:
         chunks.append(usage_chunk(completion_id, created, model, usage))
     return [sse(c) for c in chunks]
@@ -171,10 +173,48 @@ def now() -> int:
     return int(time.time())
 
 
-class ChunkStream(Response):
-    """An ASGI response that plays SSE ``events`` then ``[DONE]``, as ``fault`` and the delays say.
+#: The lines a ``malformed_after`` fault sends: a cut JSON object, or an HTML line from a proxy.
+MALFORMED_LINES: dict[MalformedKind, bytes] = {
+    "json": b'data: {"id":"chatcmpl-cut","object":"chat.completion.chunk","choices":[{"index":0,"del\n\n',
+    "html": b"data: <html><body><h1>502 Bad Gateway</h1></body></html>\n\n",
+}
 
-    When ``closing`` is set (the emulator is stopping), the stream is cut like a server going away.
+
+def error_event(fault: Fault | None, request_id: str) -> bytes:
+    """The error object a fault sends inside a 200 stream (output moderation unless it names a code)."""
+    code = fault.code if fault and fault.code else DEFAULT_STREAM_ERROR_CODE
+    message = fault.message if fault and fault.message else None
+    if message is None and code == DEFAULT_STREAM_ERROR_CODE:
+        message = DEFAULT_STREAM_ERROR_MESSAGE
+    return sse(error_body(code, message, request_id=request_id))
+
+
+def playlist(events: list[bytes], fault: Fault | None, request_id: str) -> tuple[list[bytes], bool]:
+    """The events to play as ``fault`` says, and whether to cut the connection after them.
+
+    Example:
+        >>> playlist([b"a", b"b", b"c"], Fault(cut_after=2), "r")
+        ([b'a', b'b'], True)
+        >>> playlist([b"a"], Fault(no_done=True, malformed_after=0, malformed="html"), "r")[0][0][:12]
+        b'data: <html>'
+    """
+    if fault is None:
+        return [*events, DONE_EVENT], False
+    stop = next((n for n in (fault.cut_after, fault.end_early_after, fault.error_event_after) if n is not None), None)
+    played = events[:stop] if stop is not None else events + ([] if fault.no_done else [DONE_EVENT])
+    if fault.error_event_after is not None:
+        played.append(error_event(fault, request_id))
+    if fault.malformed_after is not None:
+        played.insert(min(fault.malformed_after, len(played)), MALFORMED_LINES[fault.malformed])
+    return played, fault.cut_after is not None
+
+
+class ChunkStream(Response):
+    """An ASGI response that plays SSE ``events`` (as :func:`playlist` made them) with the given delays, then
+    ends the body, or leaves it unfinished and drops the connection when ``cut``.
+
+    It records its progress in ``delivery``; when the client hangs up, it stops at once. When ``closing`` is set
+    (the emulator is stopping), the stream is cut like a server going away.
     """
 
     media_type = EVENT_STREAM_MEDIA_TYPE
@@ -183,43 +223,43 @@ class ChunkStream(Response):
         self,
         events: list[bytes],
         *,
-        request_id: str,
-        fault: Fault | None = None,
+        cut: bool = False,
         first_chunk_delay: float = 0.0,
         chunk_delay: float = 0.0,
+        header_delay: float = 0.0,
+        byte_delay: float = 0.0,
         headers: Mapping[str, str] | None = None,
         closing: threading.Event | None = None,
+        delivery: Delivery | None = None,
     ) -> None:
         self.events = events
+        self.cut = cut
         self.closing = closing or threading.Event()
-        self.request_id = request_id
-        self.fault = fault
+        self.delivery = delivery or Delivery(planned=len(events))
         self.first_chunk_delay = first_chunk_delay
         self.chunk_delay = chunk_delay
+        self.header_delay = header_delay
+        self.byte_delay = byte_delay
         self.status_code = 200
         self.background = None
         self.init_headers({"cache-control": "no-cache", **(headers or {})})
 
-    def _error_event(self) -> bytes:
-        fault = self.fault
-        code = fault.code if fault and fault.code else DEFAULT_STREAM_ERROR_CODE
-        message = fault.message if fault and fault.message else None
-        if message is None and code == DEFAULT_STREAM_ERROR_CODE:
-            message = DEFAULT_STREAM_ERROR_MESSAGE
-        return sse(error_body(code, message, request_id=self.request_id))
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with anyio.create_task_group() as group:
+        try:
+            async with anyio.create_task_group() as group:
 
-            async def watch_disconnect() -> None:
-                message: Message = await receive()
-                while message["type"] != "http.disconnect":
-                    message = await receive()
+                async def watch_disconnect() -> None:
+                    message: Message = await receive()
+                    while message["type"] != "http.disconnect":
+                        message = await receive()
+                    self.delivery.disconnected()
+                    group.cancel_scope.cancel()
+
+                group.start_soon(watch_disconnect)
+                await self._play(send)
                 group.cancel_scope.cancel()
-
-            group.start_soon(watch_disconnect)
-            await self._play(send)
-            group.cancel_scope.cancel()
+        finally:
+            self.delivery.end("stopped")
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep ``seconds``, waking early when the emulator is stopping."""
@@ -229,26 +269,29 @@ class ChunkStream(Response):
                 return
             await anyio.sleep(seconds / steps)
 
-    async def _play(self, send: Send) -> None:
-        fault = self.fault
-        stop_after = None
-        if fault is not None:
-            stop_after = next(
-                (n for n in (fault.cut_after, fault.end_early_after, fault.error_event_after) if n is not None), None
-            )
-        events = [*self.events, DONE_EVENT]
-        if stop_after is not None:
-            events = self.events[:stop_after]
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        for index, event in enumerate(events):
-            await self._sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
-            if self.closing.is_set():
-                break
+    async def _send_event(self, send: Send, event: bytes) -> None:
+        if not self.byte_delay:
             await send({"type": "http.response.body", "body": event, "more_body": True})
-        if self.closing.is_set() or (fault is not None and fault.cut_after is not None):
+            return
+        for index in range(len(event)):
+            await self._sleep(self.byte_delay)
+            if self.closing.is_set():
+                return
+            await send({"type": "http.response.body", "body": event[index : index + 1], "more_body": True})
+
+    async def _play(self, send: Send) -> None:
+        await self._sleep(self.header_delay)
+        if not self.closing.is_set():
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            for index, event in enumerate(self.events):
+                await self._sleep(self.first_chunk_delay if index == 0 else self.chunk_delay)
+                if self.closing.is_set():
+                    break
+                await self._send_event(send, event)
+                self.delivery.sent += 1
+        if self.closing.is_set() or self.cut:
+            self.delivery.end("stopped" if self.closing.is_set() else "cut")
             _DELIBERATE_ABORT.set(True)
             return  # leave the chunked body unfinished: uvicorn closes the connection without the last chunk
-        if fault is not None and fault.error_event_after is not None:
-            await self._sleep(self.chunk_delay)
-            await send({"type": "http.response.body", "body": self._error_event(), "more_body": True})
+        self.delivery.end("completed")
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
 from qwen_omni.audio import wav_to_pcm16
-from qwen_omni.errors import ContentModerationError, IncompleteResponseError, StreamErrorEvent
+from qwen_omni.errors import APIProtocolError, ContentModerationError, IncompleteResponseError, StreamErrorEvent
 from qwen_omni.stream import (
     AudioDelta,
     FinishDelta,
@@ -163,7 +164,7 @@ def test_audio_cut_inside_a_base64_group_is_incomplete() -> None:
 
 
 def test_invalid_base64_audio_raises() -> None:
-    with pytest.raises(StreamErrorEvent, match="not valid base64"):
+    with pytest.raises(APIProtocolError, match="not valid base64"):
         StreamAccumulator().feed(chunk({"audio": {"data": "!!!!"}}))
 
 
@@ -197,3 +198,34 @@ def test_accumulation_is_linear_in_answer_size() -> None:
 def test_parse_partial_json(raw: str, expected: dict[str, Any]) -> None:
     assert parse_partial_json(raw) == expected
     json.dumps(parse_partial_json(raw))
+
+
+@pytest.mark.parametrize(
+    ("chunk", "where"),
+    [
+        ({"choices": [{"index": 0, "delta": {"content": 5}}]}, "delta.content"),
+        ({"choices": [{"index": 0, "delta": {"reasoning_content": ["x"]}}]}, "delta.reasoning_content"),
+        ({"choices": [{"index": 0, "delta": {"audio": {"data": 12}}}]}, "delta.audio.data"),
+        ({"choices": [{"index": 0, "delta": {"audio": "abc"}}]}, "delta.audio"),
+        ({"choices": [{"index": "0", "delta": {}}]}, "choice.index"),
+        ({"choices": {"index": 0}}, "chunk.choices"),
+        ({"choices": ["x"]}, "choice"),
+        ({"choices": [{"index": 0, "delta": "text"}]}, "choice.delta"),
+        ({"choices": [{"index": 0, "delta": {}, "finish_reason": 1}]}, "choice.finish_reason"),
+        ({"choices": [{"index": 0, "delta": {"tool_calls": [{"function": {"arguments": {}}}]}}]}, "function.arguments"),
+        ({"choices": [], "usage": {"prompt_tokens": "many"}}, "usage.prompt_tokens"),
+        ({"choices": [], "usage": 7}, "chunk.usage"),
+        ({"model": 3, "choices": []}, "chunk.model"),
+        ([1, 2], "chunk"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_protocol_error_when_it_arrives(chunk: Any, where: str) -> None:
+    acc = StreamAccumulator()
+    with pytest.raises(APIProtocolError, match=re.escape(f"{where} is")):
+        acc.feed(chunk)
+
+
+def test_sdk_chunks_with_wrong_types_are_caught_too() -> None:
+    chunk = ChatCompletionChunk.construct(id="c", choices=[{"index": 0, "delta": {"content": 42}}])
+    with pytest.raises(APIProtocolError, match=r"delta\.content is int"):
+        StreamAccumulator().feed(chunk)

@@ -1,0 +1,300 @@
+"""The streams a call returns: deltas as their chunks arrive, retries before the first delta, one deadline, and a
+hang-up the moment the caller stops.
+
+:class:`_Call` holds what the sync and async streams share, without I/O: the deadline, the attempt count,
+whether anything reached the caller, the accumulator, and the decision to retry or raise. :class:`ResponseStream`
+and :class:`AsyncResponseStream` only move chunks from the SDK into it.
+
+Closing (``close()``, ``aclose()``, leaving a ``with`` block, a cancelled task, or the stream object going away
+after ``for delta in client.stream(...): break``) closes the HTTP response at once, so the server stops
+streaming; nothing is logged.
+
+Example:
+    >>> from qwen_omni import OmniClient, Message
+    >>> from qwen_omni.emulator import Emulator
+    >>> with Emulator() as emu, OmniClient(api_key="sk-test", base_url=emu.base_url) as client:
+    ...     with client.stream([Message("user", "Hello")]) as stream:
+    ...         first = next(stream)
+    >>> type(first).__name__
+    'TextDelta'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import anyio
+from openai import AsyncStream, Stream
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+from .deadline import Deadline
+from .error_mapping import map_error
+from .errors import APIError, APIProtocolError, APITimeoutError, QwenOmniError
+from .request import payload_summary
+from .retry import is_transient
+from .stream import Delta, OmniResult, StreamAccumulator
+
+if TYPE_CHECKING:
+    from .client import OmniClient
+
+__all__ = ["AsyncResponseStream", "ResponseStream"]
+
+logger = logging.getLogger("qwen_omni")
+
+_END: Final = object()
+_PATH = "/chat/completions"
+_EVENT_STREAM = "text/event-stream"
+#: Hang-ups scheduled for async streams collected while their loop runs (the loop keeps only weak references).
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+class _Call:
+    """One call's attempts, without I/O: deadline, accumulator, what was delivered, and whether to retry."""
+
+    def __init__(self, client: OmniClient, payload: dict[str, Any]) -> None:
+        self.client = client
+        self.payload = payload
+        self.attempt = 0
+        self.delivered = False
+        self.accumulator = StreamAccumulator()
+        self._deadline: Deadline | None = None
+
+    @property
+    def deadline(self) -> Deadline:
+        """Starts when the request is first sent (the first iteration), not when the stream object is made."""
+        if self._deadline is None:
+            self._deadline = Deadline.after(self.client.timeout)
+            logger.debug("POST %s%s %s", self.client.base_url, _PATH, payload_summary(self.payload))
+        return self._deadline
+
+    def start_attempt(self) -> float | None:
+        """A fresh accumulator; the timeout of this attempt's HTTP request (the time the call has left)."""
+        self.accumulator = StreamAccumulator()
+        return self.deadline.remaining()
+
+    def check_response(self, headers: Mapping[str, str]) -> None:
+        """Refuse a 200 answer that is not an event stream (a proxy's or captive portal's page)."""
+        kind = headers.get("content-type", _EVENT_STREAM).partition(";")[0].strip().lower()
+        if kind != _EVENT_STREAM:
+            raise APIProtocolError(
+                f"The server answered 200 with {kind or 'no content type'}, not an event stream: a proxy or "
+                f"gateway may have answered instead of the API at {self.client.base_url}.",
+                status_code=200,
+            )
+
+    def feed(self, chunk: Any) -> list[Delta]:
+        if self.deadline.expired:
+            raise self.deadline.error(self.client.base_url)
+        deltas = self.accumulator.feed(chunk)
+        self.delivered = self.delivered or bool(deltas)
+        return deltas
+
+    def finish(self) -> OmniResult:
+        return self.accumulator.finish()
+
+    def failed(self, exc: BaseException) -> tuple[QwenOmniError, float | None]:
+        """Our error for ``exc``, and the seconds to wait before retrying (None: raise it)."""
+        client = self.client
+        error = map_error(exc, base_url=client.base_url, secret=client.secret())
+        if isinstance(error, APITimeoutError) or self.deadline.expired:
+            error = self.deadline.error(client.base_url) if self.deadline.timeout is not None else error
+        return error, self._retry_delay(error)
+
+    def _retry_delay(self, error: QwenOmniError) -> float | None:
+        policy = self.client.retry_policy
+        if self.delivered or self.attempt >= policy.max_retries or not is_transient(error):
+            return None
+        delay = policy.delay(self.attempt, error.retry_after if isinstance(error, APIError) else None)
+        if delay is None or not self.deadline.allows(delay):
+            return None  # a longer wait than the policy's cap, or than the deadline leaves: raise, with the wait
+        self.attempt += 1
+        logger.warning(
+            "Qwen-Omni request failed (%s); retry %d of %d in %.2f s",
+            type(error).__name__,
+            self.attempt,
+            policy.max_retries,
+            delay,
+        )
+        return delay
+
+
+class _StreamBase:
+    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+        self.payload = payload
+        self._call = _Call(client, payload)
+        self._headers = dict(headers or {})
+        self._pending: deque[Delta] = deque()
+        self._result: OmniResult | None = None
+        self._done = False
+
+    @property
+    def result(self) -> OmniResult:
+        """The whole answer; raises if the stream has not been read to the end."""
+        if self._result is None:
+            raise RuntimeError("The stream has not been read to the end yet; iterate it first.")
+        return self._result
+
+
+class ResponseStream(_StreamBase, Iterator[Delta]):
+    """Deltas as their chunks arrive; :attr:`result` holds the whole answer once the stream is exhausted."""
+
+    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+        super().__init__(client, payload, headers)
+        self._chunks: Stream[ChatCompletionChunk] | None = None
+
+    def __iter__(self) -> Iterator[Delta]:
+        return self
+
+    def __next__(self) -> Delta:
+        while not self._pending:
+            if self._done:
+                raise StopIteration
+            self._step()
+        return self._pending.popleft()
+
+    def close(self) -> None:
+        """Stop reading and hang up now (a stream read to the end closes itself)."""
+        self._done = True
+        self._pending.clear()
+        self._release()
+
+    def __enter__(self) -> ResponseStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_chunks", None) is not None:
+            self._release()
+
+    def _step(self) -> None:
+        call = self._call
+        with call.deadline.bounding_sync_io():
+            try:
+                if self._chunks is None:
+                    self._chunks = self._open()
+                    call.check_response(self._chunks.response.headers)
+                chunk = next(self._chunks, _END)
+                if chunk is _END:
+                    self._release()
+                    self._result = call.finish()
+                    self._done = True
+                else:
+                    self._pending.extend(call.feed(chunk))
+                return
+            except Exception as exc:
+                self._release()
+                error, delay = call.failed(exc)
+        if delay is None:
+            self._done = True
+            raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
+        time.sleep(delay)
+
+    def _open(self) -> Stream[ChatCompletionChunk]:
+        sdk = self._call.client._clients.sync()
+        return sdk.post(
+            _PATH,
+            body=self.payload,
+            cast_to=ChatCompletion,
+            options={"headers": self._headers, "timeout": self._call.start_attempt()},
+            stream=True,
+            stream_cls=Stream[ChatCompletionChunk],
+        )
+
+    def _release(self) -> None:
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            chunks.close()
+
+
+class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
+    """The async form of :class:`ResponseStream`; also hangs up when the task reading it is cancelled."""
+
+    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+        super().__init__(client, payload, headers)
+        self._chunks: AsyncStream[ChatCompletionChunk] | None = None
+
+    def __aiter__(self) -> AsyncIterator[Delta]:
+        return self
+
+    async def __anext__(self) -> Delta:
+        while not self._pending:
+            if self._done:
+                raise StopAsyncIteration
+            await self._step()
+        return self._pending.popleft()
+
+    async def aclose(self) -> None:
+        """Stop reading and hang up now (a stream read to the end closes itself)."""
+        self._done = True
+        self._pending.clear()
+        await self._release()
+
+    async def __aenter__(self) -> AsyncResponseStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        chunks = getattr(self, "_chunks", None)
+        if chunks is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # collected outside its loop: the loop's shutdown closes the connection
+            return
+        task = loop.create_task(chunks.close())
+        _CLOSING.add(task)
+        task.add_done_callback(_CLOSING.discard)
+
+    async def _step(self) -> None:
+        call = self._call
+        try:
+            async with call.deadline.bounding_awaits():
+                if self._chunks is None:
+                    self._chunks = await self._open()
+                    call.check_response(self._chunks.response.headers)
+                chunk = await anext(self._chunks, _END)
+            if chunk is _END:
+                await self._release()
+                self._result = call.finish()
+                self._done = True
+            else:
+                self._pending.extend(call.feed(chunk))
+            return
+        except Exception as exc:
+            if self._done:
+                return  # closed by aclose() from another task while this one was reading
+            await self._release()
+            error, delay = call.failed(exc)
+        except BaseException:
+            await self._release()  # cancelled: hang up now
+            raise
+        if delay is None:
+            self._done = True
+            raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
+        await asyncio.sleep(delay)
+
+    async def _open(self) -> AsyncStream[ChatCompletionChunk]:
+        sdk = await self._call.client._clients.async_()
+        return await sdk.post(
+            _PATH,
+            body=self.payload,
+            cast_to=ChatCompletion,
+            options={"headers": self._headers, "timeout": self._call.start_attempt()},
+            stream=True,
+            stream_cls=AsyncStream[ChatCompletionChunk],
+        )
+
+    async def _release(self) -> None:
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            with anyio.CancelScope(shield=True):
+                await chunks.close()
