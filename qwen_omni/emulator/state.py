@@ -87,3 +87,12 @@ class EmulatorState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     #: Set while the emulator stops: streams still playing are cut at once.
     closing: threading.Event = field(default_factory=threading.Event)
+
+
+__all__ = [
+    "AUDIO_STYLES",
+    "AudioStyle",
+    "EmulatorState",
+    "Journal",
+    "Settings",
+]

@@ -42,8 +42,8 @@ from .wire import (
     DONE_EVENT,
     EVENT_STREAM_MEDIA_TYPE,
     chunk,
-    error_body,
     sse,
+    stream_error_body,
     usage_chunk,
 )
 
@@ -206,7 +206,7 @@ class ChunkStream(Response):
         message = fault.message if fault and fault.message else None
         if message is None and code == DEFAULT_STREAM_ERROR_CODE:
             message = DEFAULT_STREAM_ERROR_MESSAGE
-        return sse(error_body(code, message, request_id=self.request_id))
+        return sse(stream_error_body(code, message, request_id=self.request_id))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async with anyio.create_task_group() as group:
@@ -252,3 +252,17 @@ class ChunkStream(Response):
             await self._sleep(self.chunk_delay)
             await send({"type": "http.response.body", "body": self._error_event(), "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+__all__ = [
+    "AUDIO_EXPIRES_SECONDS",
+    "JSON_FRAGMENT_CHARS",
+    "WORDS_PER_CHUNK",
+    "ChunkStream",
+    "audio_seconds",
+    "install_log_filter",
+    "json_fragments",
+    "now",
+    "render_events",
+    "text_fragments",
+]
