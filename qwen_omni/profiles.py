@@ -9,7 +9,7 @@ A name resolves in three steps: a name the documentation lists; else any name of
 dated snapshot such as ``qwen3-omni-flash-2026-01-01`` or ``-latest``), which gets its series' limits; else
 the permissive unknown profile and an :class:`UnknownModelWarning`. What the documentation leaves open is
 named in :attr:`ModelProfile.undocumented`: a ``None`` limit there is not checked by the client (the server
-has the last word), and a flag there holds the permissive choice.
+has the last word), and any other value there is a choice explained beside it (permissive for a flag).
 
 Example:
     >>> from qwen_omni.profiles import get_profile
@@ -341,6 +341,7 @@ _TURBO = ModelProfile(
 
 # The open-weights model as DashScope serves it: turbo's limits; its voice is "apparently Ethan only" (a
 # report, not documentation), so Ethan is the default and other voices are let through to the server.
+# Its media limits and token rates are not documented: it keeps turbo's (the same generation) as a choice.
 _OPEN_7B = replace(
     _TURBO,
     name="qwen2.5-omni-7b",
@@ -351,7 +352,20 @@ _OPEN_7B = replace(
     min_max_tokens=10,
     requests_per_minute=None,
     tokens_per_minute=None,
-    undocumented=_TURBO.undocumented | {"requests_per_minute", "tokens_per_minute"},
+    undocumented=_TURBO.undocumented
+    | {
+        "requests_per_minute",
+        "tokens_per_minute",
+        "image",
+        "audio",
+        "video",
+        "frames_min",
+        "frames_max",
+        "audio_input_tokens_per_second",
+        "audio_output_tokens_per_second",
+        "image_patch_px",
+        "min_image_tokens",
+    },
 )
 
 #: The permissive profile for names no series claims: the largest documented limits and every capability,
