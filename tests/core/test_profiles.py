@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import warnings
 
+import httpx
 import pytest
 
 from qwen_omni import SpokenAnswerWarning, samples
@@ -211,11 +212,38 @@ def test_at_most_250_data_uris_per_request() -> None:
 
 
 def test_the_emulator_refuses_251_data_uris(emu: Emulator) -> None:
-    import httpx
-
     frame = "data:image/png;base64," + base64.b64encode(samples.image_png(16, 16)).decode()
     content = [{"type": "video", "video": [frame] * 125}, {"type": "video", "video": [frame] * 126}]
     body = {"model": "qwen3.5-omni-plus", "stream": True, "messages": [{"role": "user", "content": content}]}
     response = httpx.post(emu.base_url + "/chat/completions", json=body, headers={"Authorization": "Bearer k"})
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "Exceeded limit on max data-uri per request: 250"
+
+
+def test_the_emulator_holds_each_model_to_its_input_token_limit(emu: Emulator) -> None:
+    def send(model: str, chars: int, **extra: object) -> httpx.Response:
+        payload = {"model": model, "stream": True, "messages": [{"role": "user", "content": "a" * chars}], **extra}
+        return httpx.post(emu.base_url + "/chat/completions", json=payload, headers={"Authorization": "Bearer k"})
+
+    thinking = get_profile("qwen3-omni-flash").input_token_limit(thinking=True)
+    assert thinking == 16_384
+    over = send("qwen3-omni-flash", 4 * thinking + 40, enable_thinking=True)
+    assert over.status_code == 400 and over.json()["error"]["message"] == "Range of input length should be [1, 16384]"
+    assert send("qwen3-omni-flash", 4 * thinking + 40).status_code == 200  # under 49,152 without thinking
+
+
+def test_the_emulator_thinks_by_default_on_qwen38(emu: Emulator) -> None:
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+    payload = {"model": "qwen3.8-omni-flash", "stream": True, "messages": [{"role": "user", "content": "Hi"}],
+               "tools": [tool], "tool_choice": {"type": "function", "function": {"name": "lookup"}}}  # fmt: skip
+    headers = {"Authorization": "Bearer k"}
+    url = emu.base_url + "/chat/completions"
+    refused = httpx.post(url, json=payload, headers=headers)
+    assert refused.status_code == 400 and "thinking mode" in refused.json()["error"]["message"]
+    allowed = httpx.post(
+        emu.base_url + "/chat/completions", json={**payload, "enable_thinking": False}, headers=headers
+    )
+    assert allowed.status_code == 200 and '"tool_calls"' in allowed.text and "reasoning_content" not in allowed.text
+    spoken = {**payload, "tools": None, "tool_choice": None, "modalities": ["text", "audio"]}
+    answer = httpx.post(url, json=spoken, headers=headers)
+    assert answer.status_code == 400 and "does not support audio output" in answer.json()["error"]["message"]
