@@ -525,7 +525,7 @@ def langchain_profile(model: str) -> ModelProfile:
         image_tool_message=False,
         pdf_tool_message=False,
         text_outputs=True,
-        audio_outputs=True,
+        audio_outputs=profile.supports_audio_output,
         image_outputs=False,
         video_outputs=False,
         reasoning_output=profile.supports_thinking,

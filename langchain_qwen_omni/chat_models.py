@@ -27,7 +27,7 @@ from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
 from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
-from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile, suggest_model
+from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.stream import OmniResult
 
@@ -97,7 +97,11 @@ class ChatQwenOmni(BaseChatModel):
     base_url: str | None = None
     """Endpoint; defaults to ``DASHSCOPE_BASE_URL``, else the ``region``'s compatible-mode URL."""
     region: str | None = None
-    """``"singapore"`` (default) or ``"beijing"``; ignored when ``base_url`` is set."""
+    """``"singapore"`` (default), ``"beijing"``, ``"virginia"``, or with ``workspace_id`` also ``"hong-kong"``,
+    ``"frankfurt"`` or ``"tokyo"`` (region codes such as ``"eu-central-1"`` work too); ignored when ``base_url`` is
+    set. Keys are per region."""
+    workspace_id: str | None = None
+    """A Model Studio workspace ID: calls go to its endpoint in ``region`` (``DASHSCOPE_WORKSPACE_ID`` if unset)."""
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
@@ -114,11 +118,12 @@ class ChatQwenOmni(BaseChatModel):
     audio_format: str = OUTPUT_AUDIO_FORMAT
     """The requested audio format; the API accepts only ``wav`` (and streams raw PCM16 anyway)."""
     enable_search: bool | None = None
-    """Web search (Qwen3.5-Omni only); sources are not returned in compatible mode."""
+    """Web search (Qwen3.5-Omni, qwen3.8-omni-flash); sources are not returned in compatible mode."""
     search_options: dict[str, Any] | None = None
     """e.g. ``{"forced_search": True}``; ``search_strategy`` is always ``"agent"``."""
     enable_thinking: bool | None = None
-    """Thinking mode (qwen3-omni-flash only): reasoning first, text-only answer."""
+    """Thinking mode (qwen3-omni-flash; qwen3.8-omni-flash thinks unless this is False): reasoning first,
+    text-only answer."""
     thinking_budget: int | None = None
     """Most reasoning tokens, with ``enable_thinking``."""
     streaming: bool = False
@@ -155,6 +160,7 @@ class ChatQwenOmni(BaseChatModel):
             api_key=self.api_key,
             base_url=self.base_url,
             region=self.region,
+            workspace_id=self.workspace_id,
             max_retries=self.max_retries,
             timeout=DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
             default_headers=self.default_headers,
@@ -317,10 +323,7 @@ class ChatQwenOmni(BaseChatModel):
         model = kwargs.get("model") or self.model
         if not get_profile(model, warn=False).supports_tools:
             raise to_langchain_error(
-                CapabilityError(
-                    f"{model} cannot call tools; use {suggest_model('supports_tools')} (or another Qwen3 or "
-                    "Qwen3.5 Omni model), or drop the tools."
-                )
+                CapabilityError(f"{model} cannot call tools. {advise(Capability.TOOLS, 'drop the tools')}")
             )
         formatted = format_tools(tools, strict=strict)
         choice = tool_choice_to_wire(tool_choice, [tool["function"]["name"] for tool in formatted])

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(RequestOptions))
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "max_retries", "timeout")
+_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout")
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -110,14 +110,23 @@ class QwenOmni(FunctionCallingLLM):
         default=None, exclude=True, repr=False, description="DashScope key; DASHSCOPE_API_KEY when not given."
     )
     base_url: str | None = Field(default=None, description="The endpoint; DASHSCOPE_BASE_URL or the region's.")
-    region: str | None = Field(default=None, description="'singapore' (default) or 'beijing'; keys are per region.")
+    region: str | None = Field(
+        default=None,
+        description="'singapore' (default), 'beijing', 'virginia', or with workspace_id also 'hong-kong', "
+        "'frankfurt' or 'tokyo'; keys are per region.",
+    )
+    workspace_id: str | None = Field(
+        default=None, description="A Model Studio workspace ID: its endpoint in region (DASHSCOPE_WORKSPACE_ID)."
+    )
     modalities: list[Literal["text", "audio"]] | None = Field(
         default=None, description="['text'] or ['text', 'audio'] for a spoken answer too."
     )
     voice: str | None = Field(default=None, description="The voice of a spoken answer; the model's default if unset.")
-    enable_search: bool | None = Field(default=None, description="Web search (Qwen3.5-Omni).")
+    enable_search: bool | None = Field(default=None, description="Web search (Qwen3.5-Omni, qwen3.8-omni-flash).")
     search_options: dict[str, Any] | None = Field(default=None, description="Web search options.")
-    enable_thinking: bool | None = Field(default=None, description="Thinking mode (qwen3-omni-flash).")
+    enable_thinking: bool | None = Field(
+        default=None, description="Thinking mode (qwen3-omni-flash; qwen3.8-omni-flash thinks unless False)."
+    )
     thinking_budget: int | None = Field(default=None, description="At most this many reasoning tokens.")
     temperature: float | None = Field(default=None, description="Sampling temperature; the model's default if unset.")
     top_p: float | None = Field(default=None, description="Nucleus sampling; the model's default if unset.")
@@ -182,6 +191,7 @@ class QwenOmni(FunctionCallingLLM):
                 api_key=self.api_key,
                 base_url=self.base_url,
                 region=self.region,
+                workspace_id=self.workspace_id,
                 max_retries=self.max_retries,
                 timeout=self.timeout,
             )

@@ -8,7 +8,8 @@ Example:
 """
 
 from .audio import pcm16_to_wav, wav_to_pcm16
-from .client import AsyncResponseStream, OmniClient, ResponseStream, RetryPolicy, resolve_base_url
+from .client import AsyncResponseStream, OmniClient, ResponseStream, RetryPolicy
+from .endpoints import resolve_base_url
 from .errors import (
     APIConnectionError,
     APIError,
@@ -25,12 +26,15 @@ from .errors import (
     MediaError,
     MissingAPIKeyError,
     MissingExtraError,
+    NotFoundError,
+    PermissionDeniedError,
     QwenOmniError,
     RateLimitError,
     ServerError,
     StreamErrorEvent,
     StreamModerationError,
 )
+from .model_rules import SpokenAnswerWarning
 from .parts import AudioPart, ImagePart, Part, TextPart, VideoFramesPart, VideoPart
 from .profiles import DEFAULT_MODEL, KNOWN_MODELS, ModelProfile, Series, UnknownModelWarning, get_profile
 from .request import Message, RequestOptions, build_payload, prepare_request
@@ -77,9 +81,11 @@ __all__ = [
     "MissingAPIKeyError",
     "MissingExtraError",
     "ModelProfile",
+    "NotFoundError",
     "OmniClient",
     "OmniResult",
     "Part",
+    "PermissionDeniedError",
     "QwenOmniError",
     "RateLimitError",
     "ReasoningDelta",
@@ -88,6 +94,7 @@ __all__ = [
     "RetryPolicy",
     "Series",
     "ServerError",
+    "SpokenAnswerWarning",
     "StreamAccumulator",
     "StreamErrorEvent",
     "StreamModerationError",

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .client import OmniClient
+from .endpoints import ALL_REGIONS, region_names
 from .errors import InvalidRequestError, MissingExtraError, QwenOmniError
 from .parts import (
     REMOTE_SCHEMES,
@@ -36,7 +37,18 @@ from .parts import (
     kind_from_name,
     media_part,
 )
-from .profiles import DEFAULT_MODEL, KNOWN_MODELS, get_profile
+from .profiles import (
+    DEFAULT_MODEL,
+    KNOWN_MODELS,
+    UNDOCUMENTED_MEDIA,
+    Capability,
+    MediaLimits,
+    ModelProfile,
+    format_bytes,
+    format_seconds,
+    get_profile,
+    models_for,
+)
 from .request import Message, RequestOptions
 from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
 
@@ -68,7 +80,7 @@ def part_for(source: str) -> Part:
 def _client(args: argparse.Namespace, err: TextIO) -> Iterator[OmniClient]:
     offline = args.offline or not (os.environ.get("DASHSCOPE_API_KEY") or args.base_url)
     if not offline:
-        yield OmniClient(base_url=args.base_url, region=args.region)
+        yield OmniClient(base_url=args.base_url, region=args.region, workspace_id=args.workspace_id)
         return
     reason = "--offline" if args.offline else "no DASHSCOPE_API_KEY is set"
     try:
@@ -189,12 +201,52 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return emulator_main(argv)
 
 
+def _features(p: ModelProfile) -> str:
+    thinking = "thinking (default on)" if p.thinking_by_default else "thinking"
+    flags = ((thinking, p.supports_thinking), ("search", p.supports_search), ("tools", p.supports_tools),
+             ("speech", p.supports_audio_output))  # fmt: skip
+    return " ".join(name for name, on in flags if on) or "-"
+
+
+def _media(kind: str, limits: MediaLimits) -> str:
+    if limits == UNDOCUMENTED_MEDIA:
+        return f"{kind} undocumented"
+    files = limits.max_files
+    shown = [
+        f"{files} file{'s' if files != 1 else ''}" if files is not None else None,
+        format_bytes(limits.max_bytes) if limits.max_bytes is not None else None,
+        format_seconds(limits.max_seconds) if limits.max_seconds is not None else None,
+    ]
+    return f"{kind} {', '.join(x for x in shown if x)}"
+
+
+def _limits(p: ModelProfile) -> str:
+    thinking_input = f" ({p.max_input_tokens_thinking:,} thinking)" if p.max_input_tokens_thinking else ""
+    frames = f"{p.frames_min}-{p.frames_max}" if p.frames_min is not None else "undocumented"
+    sampling = (
+        f"temperature {p.default_temperature:g}, top_p {p.default_top_p:g}"
+        if p.default_temperature is not None and p.default_top_p is not None
+        else "sampling defaults undocumented"
+    )
+    voice = f"voice {p.default_voice} ({len(p.voices)}{'' if p.voices_complete else '+'} known)"
+    media = "; ".join(_media(kind, p.media(kind)) for kind in ("video", "audio", "image"))
+    lines = [
+        f"input {p.max_input_tokens:,}{thinking_input}, output {p.min_max_tokens}-{p.max_output_tokens:,} tokens",
+        f"{media}; frames {frames}",
+        f"{voice if p.supports_audio_output else 'text output only'}; {sampling}",
+        f"regions: {', '.join(p.regions)}",
+    ]
+    if p.undocumented:
+        lines.append(f"undocumented: {', '.join(sorted(p.undocumented))}")
+    return "".join(f"\n    {line}" for line in lines)
+
+
 def _models(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for name in KNOWN_MODELS:
         p = get_profile(name)
-        features = [f for f, on in (("thinking", p.supports_thinking), ("search", p.supports_search),
-                                    ("tools", p.supports_tools)) if on]  # fmt: skip
-        print(f"{name:32} {p.series.value:18} context {p.context_window:>7}  {' '.join(features)}", file=out)
+        line = f"{name:32} {p.series.value:18} context {p.context_window:>9,}  {_features(p)}"
+        print(line + (_limits(p) if args.limits else ""), file=out)
+    print("Dated snapshots (NAME-YYYY-MM-DD) and NAME-latest of these series get their series' limits.", file=out)
     return 0
 
 
@@ -207,15 +259,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL})")
         p.add_argument("--offline", action="store_true", help="use the local emulator even if a key is set")
         p.add_argument("--base-url", help="API base URL (default: DASHSCOPE_BASE_URL or the region's)")
-        p.add_argument("--region", choices=["singapore", "beijing"], help="API region (default singapore)")
+        regions = ", ".join(f"{r.name} ({r.code})" for r in ALL_REGIONS)
+        p.add_argument("--region", choices=region_names(), metavar="REGION", help=f"API region: {regions}")
+        p.add_argument(
+            "--workspace-id",
+            help="Model Studio workspace ID: use its endpoint in --region (default: DASHSCOPE_WORKSPACE_ID)",
+        )
 
     ask = sub.add_parser("ask", help="ask about files or URLs; the answer streams to stdout")
     ask.add_argument("inputs", nargs="*", metavar="FILE_OR_URL", help="images, audio or video (paths or URLs)")
     ask.add_argument("--prompt", "-p", required=True, help="the question")
     ask.add_argument("--speak", metavar="OUT.wav", help="also answer aloud, written to this WAV file")
     ask.add_argument("--voice", help="voice for --speak (default: the model's)")
-    ask.add_argument("--think", action="store_true", help="thinking mode (qwen3-omni-flash)")
-    ask.add_argument("--search", action="store_true", help="web search (Qwen3.5-Omni)")
+    ask.add_argument("--think", action="store_true",
+                     help=f"thinking mode ({', '.join(models_for(Capability.THINKING))})")  # fmt: skip
+    ask.add_argument("--search", action="store_true",
+                     help=f"web search ({', '.join(models_for(Capability.WEB_SEARCH))})")  # fmt: skip
     connection(ask)
     ask.set_defaults(handler=_ask)
 
@@ -231,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.set_defaults(handler=_emulator)
 
     models = sub.add_parser("models", help="list the known models and what they support")
+    models.add_argument("--limits", action="store_true", help="also print each model's documented limits")
     models.set_defaults(handler=_models)
     return parser
 
@@ -256,3 +316,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+__all__ = [
+    "build_parser",
+    "main",
+    "part_for",
+    "run_request",
+]

@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from .connections import SDKClients
+from .endpoints import REGIONS, resolve_base_url
 from .errors import MissingAPIKeyError
 from .request import MessagesInput, RequestOptions, prepare_request
 from .response_stream import AsyncResponseStream, ResponseStream
@@ -47,37 +48,15 @@ __all__ = [
     "resolve_base_url",
 ]
 
-REGIONS: dict[str, str] = {
-    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
-}
-_REGION_ALIASES = {"intl": "singapore", "sg": "singapore", "ap-southeast-1": "singapore",
-                   "cn": "beijing", "cn-beijing": "beijing", "china": "beijing"}  # fmt: skip
 #: Seconds a whole call may take (connecting, the upload, the stream, retries), as the openai SDK's default.
 DEFAULT_TIMEOUT = 600.0
 
 
-def resolve_base_url(base_url: str | None = None, region: str | None = None) -> str:
-    """The base URL: the argument, else ``DASHSCOPE_BASE_URL``, else the region's (Singapore by default).
-
-    Example:
-        >>> resolve_base_url(region="beijing")
-        'https://dashscope.aliyuncs.com/compatible-mode/v1'
-    """
-    if base_url:
-        return base_url.rstrip("/")
-    env = os.environ.get("DASHSCOPE_BASE_URL")
-    if env and not region:
-        return env.rstrip("/")
-    key = (region or "singapore").strip().lower()
-    key = _REGION_ALIASES.get(key, key)
-    if key not in REGIONS:
-        raise ValueError(f"Unknown region {region!r}; use 'singapore' or 'beijing', or pass base_url.")
-    return REGIONS[key]
-
-
 class OmniClient:
     """Streams Qwen-Omni answers; the key is read from ``DASHSCOPE_API_KEY`` when not given.
+
+    The endpoint is ``base_url``, else the one :func:`qwen_omni.endpoints.resolve_base_url` picks from
+    ``region`` and ``workspace_id`` (and ``DASHSCOPE_BASE_URL`` / ``DASHSCOPE_WORKSPACE_ID``).
 
     A missing key is an error at the first call, not here, so frameworks can build the client eagerly.
     The key never appears in a repr, a log line or an error (message, body or cause).
@@ -100,6 +79,7 @@ class OmniClient:
         api_key: str | SecretStr | None = None,
         base_url: str | None = None,
         region: str | None = None,
+        workspace_id: str | None = None,
         max_retries: int = 2,
         timeout: float | None = DEFAULT_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
@@ -107,7 +87,7 @@ class OmniClient:
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._api_key = SecretStr(key) if key else None
-        self.base_url = resolve_base_url(base_url, region)
+        self.base_url = resolve_base_url(base_url, region, workspace_id)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.timeout = timeout
         self.default_headers = dict(default_headers or {})

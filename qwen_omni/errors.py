@@ -39,7 +39,10 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from . import profiles
 
 
 class QwenOmniError(Exception):
@@ -195,13 +198,115 @@ _BY_STATUS: dict[int, type[APIError]] = {
     429: RateLimitError,
 }
 
+
+def _rate_hint() -> str:
+    limited = [
+        f"{entry.profile.name} {entry.profile.requests_per_minute}"
+        for entry in profiles.SERIES
+        if entry.profile.requests_per_minute is not None
+    ]
+    return f" Slow down (requests a minute, account-wide: {', '.join(limited)})." if limited else " Slow down."
+
+
+def _voice_hint() -> str:
+    lists = "; ".join(f"{name}: {', '.join(voices)}" for name, voices in profiles.complete_voice_lists().items())
+    return f" Pick a voice the model has (voices differ per model; {lists}), or leave voice unset for its default."
+
+
+#: Hints by DashScope error code.
 _HINTS = {
     "invalid_api_key": " Check DASHSCOPE_API_KEY, and that the key belongs to the base URL's region "
-    "(Singapore and Beijing keys differ).",
-    "limit_requests": " Slow down (qwen3-omni-flash and qwen-omni-turbo allow 60 requests a minute).",
+    "(each region has its own keys).",
+    "limit_requests": _rate_hint(),
     "insufficient_quota": " Your quota is used up; check your Model Studio account.",
     "Arrearage": " Your Alibaba Cloud account is overdue.",
 }
+
+
+@dataclass(frozen=True)
+class _MessageRule:
+    """A server message recognised by a (lower-case) substring: its hint, and whether it is moderation."""
+
+    needles: tuple[str, ...]
+    hint: str
+    moderation: bool = False
+
+    def matches(self, message: str) -> bool:
+        lowered = message.lower()
+        return any(needle in lowered for needle in self.needles)
+
+
+#: The real messages of the reference's error tables, first match wins. Model-layer messages carry a
+#: ``<400> InternalError.Algo.<Code>:`` prefix and OpenAI-layer ones may have ``code: null``, so the message
+#: decides, not the code alone.
+_MESSAGE_RULES: tuple[_MessageRule, ...] = (
+    _MessageRule(
+        ("datainspectionfailed", "data_inspection_failed", "may contain inappropriate content"),
+        " Content moderation flagged the input or the answer; rephrase or remove the flagged content.",
+        moderation=True,
+    ),
+    _MessageRule(
+        ("only support with stream=true", "only support stream mode"),
+        " Qwen-Omni answers only streamed requests: send stream=true (OmniClient, ChatQwenOmni and QwenOmni "
+        "always do, so this request was sent another way).",
+    ),
+    _MessageRule(
+        ("does not appear to be valid",),
+        " A media part's data must be a data URI (data:;base64,...) or a public URL, never bare base64: "
+        "qwen_omni.AudioPart, ImagePart and VideoPart build the data URI.",
+    ),
+    _MessageRule(
+        ("invalid value: audio_url", "supported values are"),
+        ' Send audio as {"type": "input_audio", "input_audio": {"data": <data URI or URL>, "format": ...}} '
+        "(qwen_omni.AudioPart does), not as audio_url.",
+    ),
+    _MessageRule(("parameters.audio.voice", "input should be '"), _voice_hint()),
+    _MessageRule(
+        ("max data-uri per request",),
+        f" Send at most {profiles.DATA_URIS_PER_REQUEST_MAX} base64 items per request (images, audio, video "
+        "and frames together): pass the others by URL, or split the request.",
+    ),
+    _MessageRule(
+        ("max bytes per data-uri item",),
+        f" Each base64 item must be under {profiles.format_bytes(profiles.DATA_URI_MAX_BYTES)}: send larger "
+        "files by URL, or shrink them with qwen_omni.media.",
+    ),
+    _MessageRule(
+        ("range of max_tokens",),
+        " Set max_tokens within the range the message gives (qwen_omni.get_profile(model).max_output_tokens "
+        "is the top).",
+    ),
+    _MessageRule(
+        ("url error",),
+        " The base URL does not serve the OpenAI-compatible API for this model: use a compatible-mode URL, "
+        "e.g. qwen_omni.resolve_base_url(region=..., workspace_id=...); some models need a workspace endpoint.",
+    ),
+    _MessageRule(
+        ("unexpected item type in content",),
+        " The model does not take that kind of content part (for example an image sent to a text-only "
+        "model): use a Qwen-Omni model, or send text only.",
+    ),
+    _MessageRule(
+        ("audio format is illegal",),
+        " Check the file, or transcode it to WAV or MP3 (qwen_omni.media.transcode_audio) and send it again.",
+    ),
+    _MessageRule(
+        ("video file is too long",),
+        " " + profiles.advise(profiles.MediaNeed("video", seconds=1), "split it with qwen_omni.media.split", most=1),
+    ),
+    _MessageRule(
+        ("does not support enable_thinking",),
+        " " + profiles.advise(profiles.Capability.THINKING, "drop enable_thinking"),
+    ),
+)
+
+
+def _classify(message: str, code: str | None) -> tuple[bool, str]:
+    """Whether the error is content moderation, and the hint to append (may be empty)."""
+    for rule in _MESSAGE_RULES:
+        if rule.matches(message):
+            return rule.moderation, rule.hint
+    return code == "data_inspection_failed", _HINTS.get(code or "", "")
 
 
 def error_for_status(
@@ -213,21 +318,57 @@ def error_for_status(
     body: Any = None,
     in_stream: bool = False,
 ) -> APIError:
-    """The error class for an HTTP status and DashScope code, with a hint appended where one helps.
+    """The error class for an HTTP status and DashScope's message and code, with a hint that says what to do.
+
+    The message is matched first (moderation is recognised by its ``DataInspectionFailed`` wording whatever the
+    code), then the code, then the status.
 
     Example:
         >>> type(error_for_status(429, "You have exceeded your current request limit.")).__name__
         'RateLimitError'
+        >>> error = error_for_status(400, "qwen3-omni-flash only support with stream=true")
+        >>> type(error).__name__, "send stream=true" in str(error)
+        ('BadRequestError', True)
+        >>> msg = "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate content."
+        >>> type(error_for_status(400, msg, code=None)).__name__
+        'ContentModerationError'
     """
+    moderation, hint = _classify(message, code)
     cls: type[APIError]
     if in_stream:
-        cls = StreamModerationError if code == "data_inspection_failed" else StreamErrorEvent
-    elif code == "data_inspection_failed":
+        cls = StreamModerationError if moderation else StreamErrorEvent
+    elif moderation:
         cls = ContentModerationError
     elif status is not None and status >= 500:
         cls = ServerError
     else:
         cls = _BY_STATUS.get(status or 0, APIError)
-    hint = _HINTS.get(code or "", "")
     text = message.strip() + hint if hint and hint.strip() not in message else message.strip()
     return cls(text, status_code=status, code=code, request_id=request_id, body=body)
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIProtocolError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CapabilityError",
+    "ContentModerationError",
+    "IncompleteResponseError",
+    "InvalidRequestError",
+    "LimitExceededError",
+    "LocalFileRefusedError",
+    "MediaError",
+    "MissingAPIKeyError",
+    "MissingExtraError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "QwenOmniError",
+    "RateLimitError",
+    "ServerError",
+    "StreamErrorEvent",
+    "StreamModerationError",
+    "error_for_status",
+]

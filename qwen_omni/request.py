@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from . import model_rules
 from .errors import CapabilityError, InvalidRequestError, LimitExceededError, MediaError
 from .excerpt import shorten
 from .input_checks import as_messages, check_contents, check_message, check_option_types
@@ -35,7 +36,19 @@ from .parts import (
     wire_kind,
     wire_urls,
 )
-from .profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, SEED_MAX, ModelProfile, get_profile, suggest_model
+from .profiles import (
+    DEFAULT_MODEL,
+    OUTPUT_AUDIO_FORMAT,
+    SEED_MAX,
+    Capability,
+    FrameNeed,
+    MediaKind,
+    MediaNeed,
+    ModelProfile,
+    advise,
+    format_seconds,
+    get_profile,
+)
 
 Role = Literal["system", "user", "assistant", "tool"]
 Content = str | Sequence[Part | Mapping[str, Any]] | None
@@ -146,8 +159,10 @@ def prepare_request(messages: MessagesInput, options: RequestOptions) -> Prepare
     if not wire_messages:
         raise InvalidRequestError("No messages to send; pass at least one user message.")
     check_contents(wire_messages)
+    model_rules.check_output(options, profile)
     _check_options(options, profile)
     _check_messages(wire_messages, options, profile)
+    model_rules.check_request(wire_messages, options, profile)
     return PreparedRequest(payload=_payload(wire_messages, options, profile), profile=profile)
 
 
@@ -190,7 +205,7 @@ def _check_duration(part: Part, profile: ModelProfile) -> None:
     if not isinstance(part, AudioPart | VideoPart) or part.loaded.data is None:
         return
     limits = profile.audio if isinstance(part, AudioPart) else profile.video
-    kind = "audio" if isinstance(part, AudioPart) else "video"
+    kind: MediaKind = "audio" if isinstance(part, AudioPart) else "video"
     try:
         info = part.info
     except MediaError:
@@ -204,19 +219,11 @@ def _check_duration(part: Part, profile: ModelProfile) -> None:
     if info is None or info.duration is None or limits.max_seconds is None:
         return
     if info.duration > limits.max_seconds:
+        advice = advise(MediaNeed(kind, seconds=info.duration), "split it with qwen_omni.media.split")
         raise LimitExceededError(
-            f"{profile.name} accepts {kind} up to {_seconds(limits.max_seconds)}; {part.label} lasts "
-            f"{_seconds(info.duration)}. Use qwen3.5-omni-plus (up to 1 h of video, 3 h of audio) or split it "
-            "with qwen_omni.media.split."
+            f"{profile.name} accepts {kind} up to {format_seconds(limits.max_seconds)}; {part.label} lasts "
+            f"{format_seconds(info.duration)}. {advice}"
         )
-
-
-def _seconds(value: float) -> str:
-    if value >= 3600:
-        return f"{value / 3600:g} h"
-    if value >= 120:
-        return f"{value / 60:g} min"
-    return f"{value:g} s"
 
 
 def _check_options(options: RequestOptions, profile: ModelProfile) -> None:
@@ -247,8 +254,7 @@ def _check_options(options: RequestOptions, profile: ModelProfile) -> None:
     if options.enable_thinking:
         if not profile.supports_thinking:
             raise CapabilityError(
-                f"{name} has no thinking mode (enable_thinking); use {suggest_model('supports_thinking')}, "
-                "or drop enable_thinking."
+                f"{name} has no thinking mode (enable_thinking). " + advise(Capability.THINKING, "drop enable_thinking")
             )
         if options.wants_audio:
             raise CapabilityError(
@@ -271,8 +277,7 @@ def _check_options(options: RequestOptions, profile: ModelProfile) -> None:
     if options.enable_search:
         if not profile.supports_search:
             raise CapabilityError(
-                f"{name} has no web search (enable_search); use {suggest_model('supports_search')}, "
-                "or drop enable_search."
+                f"{name} has no web search (enable_search). " + advise(Capability.WEB_SEARCH, "drop enable_search")
             )
         strategy = (options.search_options or {}).get("search_strategy", "agent")
         if strategy != "agent":
@@ -281,12 +286,13 @@ def _check_options(options: RequestOptions, profile: ModelProfile) -> None:
                 f"got {strategy!r}."
             )
     if options.tools and not profile.supports_tools:
-        raise CapabilityError(f"{name} cannot call tools; use {suggest_model('supports_tools')}, or drop the tools.")
+        raise CapabilityError(f"{name} cannot call tools. " + advise(Capability.TOOLS, "drop the tools"))
     if options.tool_choice is not None:
         _check_tool_choice(options)
-    if options.max_tokens is not None and not 1 <= options.max_tokens <= profile.max_output_tokens:
+    if options.max_tokens is not None and not profile.min_max_tokens <= options.max_tokens <= profile.max_output_tokens:
         raise LimitExceededError(
-            f"max_tokens must be between 1 and {profile.max_output_tokens} for {name}; got {options.max_tokens}."
+            f"max_tokens must be between {profile.min_max_tokens} and {profile.max_output_tokens} for {name}; "
+            f"got {options.max_tokens}."
         )
     if options.seed is not None and not 0 <= options.seed <= SEED_MAX:
         raise InvalidRequestError(f"seed must be between 0 and {SEED_MAX}; got {options.seed}.")
@@ -337,8 +343,8 @@ def _check_messages(messages: list[dict[str, Any]], options: RequestOptions, pro
             if len(distinct) > 1:
                 raise LimitExceededError(
                     f"{profile.name} accepts text plus one other modality per user message; message {position} "
-                    f"mixes {', '.join(sorted(distinct))}. Put them in separate user messages, or use "
-                    "qwen3.5-omni-plus."
+                    f"mixes {', '.join(sorted(distinct))}. "
+                    + advise(Capability.MIXED_MODALITIES, "put them in separate user messages")
                 )
         for part, kind in zip(parts, kinds, strict=True):
             if kind == "text":
@@ -352,23 +358,25 @@ def _check_messages(messages: list[dict[str, Any]], options: RequestOptions, pro
                 continue
             counts[kind] += 1
             inline[kind] += sum(1 for u in urls if u.startswith("data:"))
-    for kind in ("image", "audio", "video"):
-        limits = getattr(profile, kind)
+    media_kinds: tuple[MediaKind, ...] = ("image", "audio", "video")
+    for kind in media_kinds:
+        limits = profile.media(kind)
         label = {"image": "image", "audio": "audio file", "video": "video file"}[kind]
         if limits.max_files is not None and counts[kind] > limits.max_files:
-            advice = "Use qwen3.5-omni-plus or split the request." if limits.max_files == 1 else "Split the request."
+            advice = advise(MediaNeed(kind, files=counts[kind]), "split the request")
             raise LimitExceededError(
                 f"{profile.name} accepts {_count(limits.max_files, label)} per request; got {counts[kind]}. {advice}"
             )
         if limits.max_inline_files is not None and inline[kind] > limits.max_inline_files:
             raise LimitExceededError(
                 f"{profile.name} accepts {_count(limits.max_inline_files, label)} as base64 per request; got "
-                f"{inline[kind]}. Pass some by URL, or split the request."
+                f"{inline[kind]}. "
+                + advise(MediaNeed(kind, inline_files=inline[kind]), "pass some by URL, or split the request")
             )
     if counts["video_frames"] and not profile.multi_modality_per_message and counts["video"]:
         raise LimitExceededError(
             f"{profile.name} accepts one video per request; got a video file and a frame list. "
-            "Use qwen3.5-omni-plus or split the request."
+            + advise(MediaNeed("video", files=2), "split the request")
         )
     if (options.response_format or {}).get("type") == "json_object" and not _mentions_json(messages):
         raise InvalidRequestError(
@@ -378,14 +386,17 @@ def _check_messages(messages: list[dict[str, Any]], options: RequestOptions, pro
 
 
 def _check_frames(count: int, position: int, profile: ModelProfile) -> None:
-    if not profile.frames_min <= count <= profile.frames_max:
+    low, high = profile.frames_min, profile.frames_max  # None: undocumented, not checked
+    if (low is not None and count < low) or (high is not None and count > high):
         raise LimitExceededError(
-            f"{profile.name} takes a frame list of {profile.frames_min} to {profile.frames_max} images; message "
-            f"{position} has {count}. "
+            f"{profile.name} takes a frame list of {low} to {high} images; message {position} has {count}. "
             + (
                 "Add frames, or send single images as image parts."
-                if count < profile.frames_min
-                else "Sample fewer frames (qwen_omni.media.sample_frames(..., count=N)) or send the video file."
+                if low is not None and count < low
+                else advise(
+                    FrameNeed(count),
+                    "sample fewer frames (qwen_omni.media.sample_frames(..., count=N)) or send the video file",
+                )
             )
         )
 
@@ -426,6 +437,9 @@ def _payload(messages: list[dict[str, Any]], options: RequestOptions, profile: M
             value = float(value)  # an integer temperature has been seen refused ("'temperature' must be Float")
         if value is not None:
             payload[key] = dict(value) if isinstance(value, Mapping) else value
+    for key in ("temperature", "top_p"):  # "'temperature' must be Float" (seen on qwen3.8-omni-flash)
+        if key in payload:
+            payload[key] = float(payload[key])
     if options.stop is not None:
         payload["stop"] = [options.stop] if isinstance(options.stop, str) else list(options.stop)
     if options.tools:

@@ -440,3 +440,20 @@ def parse_partial_json(raw: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             continue
     return {}
+
+
+__all__ = [
+    "AudioDelta",
+    "Delta",
+    "FinishDelta",
+    "OmniResult",
+    "ReasoningDelta",
+    "StreamAccumulator",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallDelta",
+    "TranscriptDelta",
+    "Usage",
+    "UsageDelta",
+    "parse_partial_json",
+]

@@ -299,3 +299,22 @@ def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words
     return AnswerPlan(
         content=content, finish_reason=finish, reasoning=reasoning, content_kind=kind, audio=req.audio_output
     )
+
+
+__all__ = [
+    "DEFAULT_FRAMES_FPS",
+    "FILLER",
+    "FILLER_TEXT",
+    "NOUNS",
+    "AnswerPlan",
+    "ToolCall",
+    "count_words",
+    "describe_part",
+    "facts_sentence",
+    "fit_words",
+    "last_user_text",
+    "plan_answer",
+    "prompt_schema",
+    "reasoning_text",
+    "word_pieces",
+]

@@ -45,9 +45,12 @@ API_PREFIX = "/compatible-mode/v1"
 HEALTH_PATH = "/_emulator/health"
 CONTROL_PREFIX = "/_emulator"
 
+#: DashScope's message for a path of another endpoint family.
+URL_ERROR_MESSAGE = "url error, please check url"
+
 
 def _error(
-    status: int, code: str, message: str | None, request_id: str, headers: dict[str, str] | None = None
+    status: int, code: str | None, message: str | None, request_id: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(
         error_body(code, message, request_id=request_id),
@@ -166,7 +169,7 @@ def build_app(state: EmulatorState) -> Starlette:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
-            code, message = "NotFound", f"No route {request.url.path}; the API lives under {API_PREFIX}."
+            code, message = "NotFound", URL_ERROR_MESSAGE  # DashScope's answer to a path it does not serve
         else:
             code, message = "invalid_parameter_error", f"{request.method} {request.url.path}: {exc.detail}"
         return _error(exc.status_code, code, message, str(uuid.uuid4()))
@@ -182,3 +185,11 @@ def build_app(state: EmulatorState) -> Starlette:
         ],
         exception_handlers={HTTPException: http_error},
     )
+
+
+__all__ = [
+    "API_PREFIX",
+    "HEALTH_PATH",
+    "URL_ERROR_MESSAGE",
+    "build_app",
+]

@@ -27,8 +27,8 @@ from .parts import collect_parts, probed
 from .received import Delivery, ReceivedPart, ReceivedRequest
 from .state import AUDIO_STYLES, AudioStyle, EmulatorState
 from .stream import audio_seconds, now, playlist, render_events
-from .usage import usage
-from .validate import check_media, check_parts, check_payload
+from .usage import prompt_details, usage
+from .validate import ChatRequest, check_media, check_parts, check_payload
 from .wire import Refusal, error_body, invalid
 
 #: The request header that picks the audio style ("content" or "transcript") for one request.
@@ -185,6 +185,13 @@ def _fault_outcome(fault: Fault, request_id: str, authorization: str) -> ChatOut
     return ChatOutcome(status=status, request_id=request_id, headers=fault.retry_headers, error_body=body, fault=fault)
 
 
+def _check_input_tokens(req: ChatRequest, parts: list[ReceivedPart]) -> None:
+    """Refuse a prompt over the model's input limit (lower in thinking mode), as counted by the emulator."""
+    limit = req.profile.input_token_limit(thinking=req.thinking)
+    if sum(prompt_details(req, parts).values()) > limit:
+        raise invalid(f"Range of input length should be [1, {limit}]")
+
+
 def _answer(
     state: EmulatorState,
     headers: Mapping[str, str],
@@ -203,6 +210,7 @@ def _answer(
     check_parts(req, parts)
     parts[:] = [probed(item) for item in pending]
     check_media(req, parts)
+    _check_input_tokens(req, parts)
     plan = plan_answer(req, parts, answer_words=state.settings.answer_words)
     seconds = audio_seconds(plan)
     events = render_events(
@@ -226,3 +234,11 @@ def _answer(
         first_chunk_delay=fault.first_chunk_delay if fault and fault.first_chunk_delay else settings.first_chunk_delay,
         chunk_delay=fault.chunk_delay if fault and fault.chunk_delay else settings.chunk_delay,
     )
+
+
+__all__ = [
+    "AUDIO_STYLE_HEADER",
+    "ChatOutcome",
+    "check_auth",
+    "handle_chat",
+]

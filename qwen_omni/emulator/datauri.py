@@ -85,3 +85,13 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(item) for item in value]
     return value
+
+
+__all__ = [
+    "DataURI",
+    "decoded_size",
+    "is_data_uri",
+    "parse_data_uri",
+    "placeholder",
+    "redact",
+]

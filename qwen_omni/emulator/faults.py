@@ -271,3 +271,10 @@ class FaultQueue:
     def __len__(self) -> int:
         with self._lock:
             return len(self._faults)
+
+
+__all__ = [
+    "FAULT_HEADER",
+    "Fault",
+    "FaultQueue",
+]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from qwen_omni.errors import MediaError
-from qwen_omni.profiles import DATA_URI_MAX_BYTES
+from qwen_omni.profiles import DATA_URI_MAX_BYTES, DATA_URIS_PER_REQUEST_MAX
 
 from .datauri import is_data_uri, parse_data_uri
 from .received import PartKind, ReceivedPart
@@ -49,19 +49,39 @@ class _Source:
     data: bytes | None
 
 
+#: DashScope's wording for a source that is neither a URL nor a data URI (bare base64, say).
+INVALID_URL_MESSAGE = "<400> InternalError.Algo.InvalidParameter: The provided URL does not appear to be valid."
+#: DashScope's wording for too many data URIs in one request.
+TOO_MANY_DATA_URIS_MESSAGE = f"Exceeded limit on max data-uri per request: {DATA_URIS_PER_REQUEST_MAX}"
+
+
 def too_big_message() -> str:
     """DashScope's wording for a data URI over the size limit."""
     return f"Exceeded limit on max bytes per data-uri item : {DATA_URI_MAX_BYTES}"
 
 
-def _shorten(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else value[:limit] + "..."
+def part_type_message(part_type: Any) -> str:
+    """DashScope's wording for a content part type it does not know (seen for ``audio_url``)."""
+    return f"Invalid value: {part_type}. Supported values are: 'text','image_url','video_url' and 'video'."
 
 
-def _read_source(value: Any, where: str) -> _Source:
+class _DataURICount:
+    """Counts the data URIs of one request, refusing the one past the cap."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def add(self) -> None:
+        self.seen += 1
+        if self.seen > DATA_URIS_PER_REQUEST_MAX:
+            raise invalid(TOO_MANY_DATA_URIS_MESSAGE)
+
+
+def _read_source(value: Any, where: str, count: _DataURICount) -> _Source:
     if not isinstance(value, str) or not value:
         raise invalid(f"{where} must be a URL or a data URI string.")
     if is_data_uri(value):
+        count.add()
         if len(value) > DATA_URI_MAX_BYTES:
             raise invalid(too_big_message())
         try:
@@ -72,10 +92,7 @@ def _read_source(value: Any, where: str) -> _Source:
     parsed = urlparse(value)
     if parsed.scheme.lower() in URL_SCHEMES and (parsed.netloc or parsed.scheme.lower() == "oss"):
         return _Source("url", value, mimetypes.guess_type(parsed.path)[0], None)
-    raise invalid(
-        f"{where} must be a public http(s) or oss:// URL or a base64 data URI "
-        f"(data:<mime>;base64,...); got {_shorten(value)!r}."
-    )
+    raise invalid(INVALID_URL_MESSAGE)
 
 
 def _url_and_options(part: Mapping[str, Any], key: str, where: str) -> tuple[Any, dict[str, Any]]:
@@ -104,11 +121,11 @@ def _single(kind: PartKind, src: _Source, options: dict[str, Any], index: int, f
     return PendingPart(part, src.data)
 
 
-def _frames(part: Mapping[str, Any], index: int, where: str) -> PendingPart:
+def _frames(part: Mapping[str, Any], index: int, where: str, count: _DataURICount) -> PendingPart:
     frames = part.get("video")
     if not isinstance(frames, list):
         raise invalid(f"{where}.video must be a list of image URLs or data URIs.")
-    sources = [_read_source(frame, f"{where}.video[{i}]") for i, frame in enumerate(frames)]
+    sources = [_read_source(frame, f"{where}.video[{i}]", count) for i, frame in enumerate(frames)]
     inline = [s for s in sources if s.data is not None]
     first = sources[0] if sources else None
     received = ReceivedPart(
@@ -124,13 +141,12 @@ def _frames(part: Mapping[str, Any], index: int, where: str) -> PendingPart:
     return PendingPart(received, inline[0].data if inline else None)
 
 
-def _read_part(part: Any, index: int, where: str) -> PendingPart | None:
+def _read_part(part: Any, index: int, where: str, count: _DataURICount) -> PendingPart | None:
     if not isinstance(part, Mapping):
         raise invalid(f"{where} must be an object with a 'type'.")
     kind = PART_TYPES.get(str(part.get("type")))
     if kind is None:
-        known = ", ".join(PART_TYPES)
-        raise invalid(f"{where}: the content type {part.get('type')!r} is not supported; use one of {known}.")
+        raise invalid(part_type_message(part.get("type")))
     if kind == "text":
         if not isinstance(part.get("text"), str):
             raise invalid(f"{where}.text must be a string.")
@@ -141,13 +157,13 @@ def _read_part(part: Any, index: int, where: str) -> PendingPart | None:
             raise invalid(f"{where}.input_audio must be an object with 'data' and 'format'.")
         fmt = audio.get("format")
         options = {k: v for k, v in audio.items() if k not in ("data", "format")}
-        source = _read_source(audio.get("data"), f"{where}.input_audio.data")
+        source = _read_source(audio.get("data"), f"{where}.input_audio.data", count)
         return _single("audio", source, options, index, fmt if isinstance(fmt, str) else None)
     if kind == "video_frames":
-        return _frames(part, index, where)
+        return _frames(part, index, where, count)
     key = "image_url" if kind == "image" else "video_url"
     url, options = _url_and_options(part, key, where)
-    return _single(kind, _read_source(url, f"{where}.{key}.url"), options, index)
+    return _single(kind, _read_source(url, f"{where}.{key}.url", count), options, index)
 
 
 def collect_parts(messages: list[Any]) -> Iterator[PendingPart]:
@@ -155,12 +171,13 @@ def collect_parts(messages: list[Any]) -> Iterator[PendingPart]:
 
     Parts of every role are yielded (the validator refuses media outside user messages).
     """
+    count = _DataURICount()
     for index, message in enumerate(messages):
         content = message.get("content") if isinstance(message, Mapping) else None
         if not isinstance(content, list):
             continue
         for number, part in enumerate(content):
-            pending = _read_part(part, index, f"messages[{index}].content[{number}]")
+            pending = _read_part(part, index, f"messages[{index}].content[{number}]", count)
             if pending is not None:
                 yield pending
 
@@ -176,3 +193,16 @@ def probed(pending: PendingPart) -> ReceivedPart:
     except MediaError:
         return pending.part  # unreadable: info stays None, and the validator answers with DashScope's error
     return replace(pending.part, info=info)
+
+
+__all__ = [
+    "INVALID_URL_MESSAGE",
+    "PART_TYPES",
+    "TOO_MANY_DATA_URIS_MESSAGE",
+    "URL_SCHEMES",
+    "PendingPart",
+    "collect_parts",
+    "part_type_message",
+    "probed",
+    "too_big_message",
+]

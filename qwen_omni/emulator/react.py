@@ -182,3 +182,16 @@ def react_reply(messages: Sequence[Mapping[str, Any]]) -> str | None:
     tool = next((t for t in tools if t.name.lower() in lowered), tools[0])
     arguments = json.dumps(_arguments(tool, question), ensure_ascii=False)
     return f"{ACTION_THOUGHT}\nAction: {tool.name}\nAction Input: {arguments}"
+
+
+__all__ = [
+    "ACTION_THOUGHT",
+    "ANSWER_THOUGHT",
+    "FORMAT_WORDS",
+    "OBSERVATION",
+    "ReactTool",
+    "instruction_tools",
+    "parse_tools",
+    "react_reply",
+    "react_tools",
+]

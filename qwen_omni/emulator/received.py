@@ -155,3 +155,12 @@ def message_text(content: Any) -> str:
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
         return " ".join(t for t in texts if isinstance(t, str))
     return ""
+
+
+__all__ = [
+    "PartKind",
+    "PartSource",
+    "ReceivedPart",
+    "ReceivedRequest",
+    "message_text",
+]

@@ -332,3 +332,15 @@ def _object(schema: Mapping[str, Any], root: Mapping[str, Any], prompt: _Prompt,
     required = schema.get("required")
     wanted = set(required) if isinstance(required, list) and required else set(properties)
     return {name: _value(properties[name], root, prompt, depth + 1) for name in properties if name in wanted}
+
+
+__all__ = [
+    "example_value",
+    "find_schema",
+    "json_objects",
+    "mentioned",
+    "numbers_in_text",
+    "prose",
+    "quotes_in_text",
+    "word_from_text",
+]

@@ -220,3 +220,8 @@ class Emulator:
         key = "'***'" if settings.api_key is not None else "None"
         state = "running" if self.running else "stopped"
         return f"Emulator({where}, {state}, api_key={key}, audio_style={settings.audio_style!r})"
+
+
+__all__ = [
+    "Emulator",
+]

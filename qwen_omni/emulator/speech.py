@@ -49,3 +49,17 @@ def pcm_duration(size: int) -> float:
 def pcm_pieces(pcm: bytes) -> list[bytes]:
     """``pcm`` cut into :data:`CHUNK_SECONDS` pieces (the last may be shorter); every piece has whole samples."""
     return [pcm[i : i + _CHUNK_BYTES] for i in range(0, len(pcm), _CHUNK_BYTES)]
+
+
+__all__ = [
+    "BYTES_PER_CHARACTER",
+    "CHUNK_SECONDS",
+    "SAMPLES_PER_CHARACTER",
+    "SECONDS_PER_CHARACTER",
+    "TONE_AMPLITUDE",
+    "TONE_HZ",
+    "pcm_duration",
+    "pcm_pieces",
+    "speech_pcm",
+    "speech_seconds",
+]

@@ -90,3 +90,12 @@ class EmulatorState:
     closing: threading.Event = field(default_factory=threading.Event)
     #: The server's transport for a client address (``scope["client"]``), to reset a connection; set by the server.
     transport_for: Callable[[tuple[Any, ...]], Any] | None = None
+
+
+__all__ = [
+    "AUDIO_STYLES",
+    "AudioStyle",
+    "EmulatorState",
+    "Journal",
+    "Settings",
+]

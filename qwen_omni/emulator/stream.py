@@ -43,8 +43,8 @@ from .wire import (
     DONE_EVENT,
     EVENT_STREAM_MEDIA_TYPE,
     chunk,
-    error_body,
     sse,
+    stream_error_body,
     usage_chunk,
 )
 
@@ -186,7 +186,7 @@ def error_event(fault: Fault | None, request_id: str) -> bytes:
     message = fault.message if fault and fault.message else None
     if message is None and code == DEFAULT_STREAM_ERROR_CODE:
         message = DEFAULT_STREAM_ERROR_MESSAGE
-    return sse(error_body(code, message, request_id=request_id))
+    return sse(stream_error_body(code, message, request_id=request_id))
 
 
 def playlist(events: list[bytes], fault: Fault | None, request_id: str) -> tuple[list[bytes], bool]:
@@ -295,3 +295,17 @@ class ChunkStream(Response):
             return  # leave the chunked body unfinished: uvicorn closes the connection without the last chunk
         self.delivery.end("completed")
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+__all__ = [
+    "AUDIO_EXPIRES_SECONDS",
+    "JSON_FRAGMENT_CHARS",
+    "WORDS_PER_CHUNK",
+    "ChunkStream",
+    "audio_seconds",
+    "install_log_filter",
+    "json_fragments",
+    "now",
+    "render_events",
+    "text_fragments",
+]

@@ -111,3 +111,16 @@ def usage(req: ChatRequest, parts: Sequence[ReceivedPart], plan: AnswerPlan, aud
         "prompt_tokens_details": prompt,
         "completion_tokens_details": completion,
     }
+
+
+__all__ = [
+    "DEFAULT_VIDEO_FPS",
+    "MAX_IMAGE_TOKENS",
+    "URL_IMAGE_TOKENS",
+    "URL_MEDIA_SECONDS",
+    "completion_details",
+    "image_tokens",
+    "prompt_details",
+    "text_tokens",
+    "usage",
+]

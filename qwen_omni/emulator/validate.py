@@ -11,8 +11,8 @@ Example:
     >>> try:
     ...     check_payload({"model": "qwen3-omni-flash", "messages": messages})
     ... except Refusal as refusal:
-    ...     print(refusal.status, refusal.code)
-    400 invalid_parameter_error
+    ...     print(refusal.status, refusal.code, refusal.message)
+    400 None qwen3-omni-flash only support with stream=true
 """
 
 from __future__ import annotations
@@ -29,19 +29,23 @@ from qwen_omni.profiles import (
     OUTPUT_AUDIO_FORMAT,
     SEED_MAX,
     VIDEO_FPS_RANGE,
+    Capability,
+    FrameNeed,
     MediaLimits,
     ModelProfile,
+    advise,
     get_profile,
-    models_with,
+    models_for,
 )
 
 from .received import ReceivedPart, message_text
 from .wire import Refusal, invalid
 
 ROLES = ("system", "user", "assistant", "tool")
-STREAM_ONLY_MESSAGE = "This model only support stream mode, please enable the stream parameter to access the model."
+#: The prefix of messages from DashScope's model layer (reference, "Corrections and additions (2026-12)").
+ALGO_INVALID_PARAMETER = "<400> InternalError.Algo.InvalidParameter: "
 VIDEO_TOO_LONG_MESSAGE = "The video modality input does not meet the requirements because: The video file is too long."
-AUDIO_UNREADABLE_MESSAGE = "The audio format is illegal and cannot be opened."
+AUDIO_UNREADABLE_MESSAGE = ALGO_INVALID_PARAMETER + "The audio format is illegal and cannot be opened."
 JSON_WORD_MESSAGE = (
     "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
 )
@@ -82,6 +86,18 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def stream_only_message(model: str) -> str:
+    """Omni's refusal of a non-streaming call (sent with ``code: null``)."""
+    return f"{model} only support with stream=true"
+
+
+def voice_message(voices: Sequence[str]) -> str:
+    """The refusal of a voice outside a complete list, in the server's (pydantic's) wording."""
+    quoted = [f"'{v}'" for v in voices]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f"Input should be {listed}: parameters.audio.voice"
+
+
 def check_model(payload: Mapping[str, Any]) -> tuple[str, ModelProfile]:
     """The model name and its profile; an unknown name is served only if it contains "omni"."""
     model = payload.get("model")
@@ -116,6 +132,12 @@ def _check_output(payload: Mapping[str, Any], model: str, profile: ModelProfile)
         raise invalid(f'modalities must be ["text"] or ["text", "audio"]; got {json.dumps(modalities)}.')
     if "audio" not in modalities:
         return False, None
+    if not profile.supports_audio_output:
+        speakers = " or ".join(models_for(Capability.SPOKEN_ANSWER)[:2])
+        raise invalid(
+            f"The model {model} does not support audio output: it answers in text only. Set modalities to "
+            f'["text"], or use {speakers} for a spoken answer.'
+        )
     audio = payload.get("audio")
     if audio is None:
         audio = {}
@@ -131,9 +153,7 @@ def _check_output(payload: Mapping[str, Any], model: str, profile: ModelProfile)
     if not isinstance(voice, str):
         raise invalid(f"audio.voice must be a string; got {voice!r}.")
     if profile.voices_complete and voice not in profile.voices:
-        raise invalid(
-            f"The voice {voice!r} is not supported by {model}; use one of {', '.join(sorted(profile.voices))}."
-        )
+        raise invalid(voice_message(profile.voices))
     return True, voice
 
 
@@ -143,6 +163,8 @@ def _check_thinking(
     thinking = payload.get("enable_thinking")
     if thinking not in (None, True, False):
         raise invalid(f"enable_thinking must be true or false; got {thinking!r}.")
+    if thinking is None:
+        thinking = profile.thinking_by_default
     if not thinking:
         return False, None
     if not profile.supports_thinking:
@@ -167,10 +189,7 @@ def _check_search(payload: Mapping[str, Any], model: str, profile: ModelProfile)
     if not search:
         return False, None
     if not profile.supports_search:
-        raise invalid(
-            f"The model {model} does not support enable_search (web search); models that do: "
-            f"{', '.join(models_with('supports_search'))}."
-        )
+        raise invalid(f"The model {model} does not support enable_search (web search). {advise(Capability.WEB_SEARCH)}")
     options = payload.get("search_options") or {}
     strategy = options.get("search_strategy") if isinstance(options, Mapping) else None
     if strategy != "agent":
@@ -260,8 +279,9 @@ def _check_sampling(payload: Mapping[str, Any], profile: ModelProfile) -> tuple[
         if value is not None and not _is_number(value):
             raise invalid(f"{name} must be a number; got {value!r}.")
     max_tokens = payload.get("max_tokens", payload.get("max_completion_tokens"))
-    if max_tokens is not None and (not _is_int(max_tokens) or not 1 <= max_tokens <= profile.max_output_tokens):
-        raise invalid(f"Range of max_tokens should be [1, {profile.max_output_tokens}]; got {max_tokens!r}.")
+    low, high = profile.min_max_tokens, profile.max_output_tokens
+    if max_tokens is not None and (not _is_int(max_tokens) or not low <= max_tokens <= high):
+        raise invalid(f"Range of max_tokens should be [{low}, {high}]")
     stop = payload.get("stop")
     if stop is None:
         stops: list[str] = []
@@ -276,9 +296,9 @@ def _check_sampling(payload: Mapping[str, Any], profile: ModelProfile) -> tuple[
 
 def check_payload(payload: Mapping[str, Any]) -> ChatRequest:
     """Run every request-level check (everything but the media parts) and return the request's options."""
-    if payload.get("stream") is not True:
-        raise invalid(STREAM_ONLY_MESSAGE)
     model, profile = check_model(payload)
+    if payload.get("stream") is not True:  # undocumented for qwen3.8-omni-flash: refused too (stream-only here)
+        raise Refusal(400, None, stream_only_message(model))
     messages = _check_messages_shape(payload)
     max_tokens, stops = _check_sampling(payload, profile)
     audio, voice = _check_output(payload, model, profile)
@@ -336,18 +356,18 @@ def check_parts(req: ChatRequest, parts: Sequence[ReceivedPart]) -> None:
             if len(kinds) > 1:
                 raise invalid(
                     f"messages[{index}] mixes {' and '.join(sorted(kinds))}, but {model} accepts text plus one "
-                    "other modality per user message; split them into separate user messages (or use a "
-                    "Qwen3.5-Omni model)."
+                    "other modality per user message. "
+                    + advise(Capability.MIXED_MODALITIES, "split them into separate user messages")
                 )
     for kind, limits in (("image", profile.image), ("audio", profile.audio), ("video", profile.video)):
         _check_count(model, kind, limits, [p for p in parts if p.kind == kind])
     low, high = VIDEO_FPS_RANGE
     for part in parts:
         count = part.frame_count
-        if part.kind == "video_frames" and count is not None and not profile.frames_min <= count <= profile.frames_max:
+        if part.kind == "video_frames" and count is not None and not _frames_ok(count, profile):
             raise invalid(
                 f"The video frame list has {count} images; {model} accepts between "
-                f"{profile.frames_min} and {profile.frames_max}."
+                f"{profile.frames_min} and {profile.frames_max}. {advise(FrameNeed(count))}".rstrip()
             )
         fps = part.options.get("fps")
         if fps is not None and (not _is_number(fps) or not low <= fps <= high):
@@ -357,6 +377,11 @@ def check_parts(req: ChatRequest, parts: Sequence[ReceivedPart]) -> None:
                 f"input_audio.format {part.format!r} is not an audio format the API knows; use one of "
                 f"{', '.join(sorted(AUDIO_INPUT_FORMATS))}."
             )
+
+
+def _frames_ok(count: int, profile: ModelProfile) -> bool:
+    low, high = profile.frames_min, profile.frames_max  # None: undocumented, not checked
+    return (low is None or count >= low) and (high is None or count <= high)
 
 
 def _check_count(model: str, kind: str, limits: MediaLimits, parts: list[ReceivedPart]) -> None:
@@ -422,3 +447,19 @@ def _check_image(part: ReceivedPart) -> None:
             f"The image aspect ratio {width}x{height} is too extreme: the longer side may be at most "
             f"{IMAGE_MAX_ASPECT_RATIO:g} times the shorter."
         )
+
+
+__all__ = [
+    "ALGO_INVALID_PARAMETER",
+    "AUDIO_UNREADABLE_MESSAGE",
+    "JSON_WORD_MESSAGE",
+    "ROLES",
+    "VIDEO_TOO_LONG_MESSAGE",
+    "ChatRequest",
+    "check_media",
+    "check_model",
+    "check_parts",
+    "check_payload",
+    "stream_only_message",
+    "voice_message",
+]

@@ -44,7 +44,9 @@ KNOWN_ERRORS: dict[str, KnownError] = {
         429, "You exceeded your current quota, please check your plan and billing details."
     ),
     "Arrearage": KnownError(400, "Access denied, please make sure your account is in good standing."),
-    "data_inspection_failed": KnownError(400, "Input data may contain inappropriate content."),
+    "data_inspection_failed": KnownError(
+        400, "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate content."
+    ),
     "AccessDenied": KnownError(403, "Access denied."),
     "InternalError": KnownError(
         500, "An internal error has occurred, please try again later or contact service support."
@@ -68,18 +70,22 @@ DEFAULT_CODE_BY_STATUS: dict[int, str] = {
 
 #: The message of the error event sent inside a 200 stream when a fault names no code (output moderation).
 DEFAULT_STREAM_ERROR_CODE = "data_inspection_failed"
-DEFAULT_STREAM_ERROR_MESSAGE = "Output data may contain inappropriate content."
+DEFAULT_STREAM_ERROR_MESSAGE = (
+    "<400> InternalError.Algo.DataInspectionFailed: Output data may contain inappropriate content."
+)
 
 
 class Refusal(Exception):
     """The emulator refuses a request with a documented error, before streaming anything.
+
+    ``code`` is None where DashScope sends ``"code": null`` (OpenAI-layer refusals such as stream-only).
 
     Example:
         >>> Refusal(400, "invalid_parameter_error", "n must be 1.").status
         400
     """
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str | None, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -91,21 +97,27 @@ def invalid(message: str) -> Refusal:
     return Refusal(400, "invalid_parameter_error", message)
 
 
-def error_type(code: str) -> str:
-    """The ``type`` field that goes with ``code``."""
-    return "invalid_request_error" if code in _INVALID_REQUEST_CODES else code
+def error_type(code: str | None) -> str:
+    """The ``type`` field that goes with ``code`` (a null code is an OpenAI-layer ``invalid_request_error``)."""
+    return "invalid_request_error" if code is None or code in _INVALID_REQUEST_CODES else code
 
 
-def error_object(code: str, message: str | None = None) -> dict[str, Any]:
+def error_object(code: str | None, message: str | None = None) -> dict[str, Any]:
     """The inner ``error`` object: message, type, param and code."""
-    known = KNOWN_ERRORS.get(code)
+    known = KNOWN_ERRORS.get(code) if code is not None else None
     text = message if message is not None else (known.message if known else f"Error {code}.")
     return {"message": text, "type": error_type(code), "param": None, "code": code}
 
 
-def error_body(code: str, message: str | None = None, *, request_id: str) -> dict[str, Any]:
+def error_body(code: str | None, message: str | None = None, *, request_id: str) -> dict[str, Any]:
     """A whole error body, ``request_id`` at the top level as DashScope sends it."""
     return {"error": error_object(code, message), "request_id": request_id}
+
+
+def stream_error_body(code: str, message: str | None = None, *, request_id: str) -> dict[str, Any]:
+    """An error event inside a 200 stream: as seen from Qwen models, its error object has no ``type``."""
+    error = error_object(code, message)
+    return {"error": {"message": error["message"], "code": code}, "request_id": request_id}
 
 
 def status_for_code(code: str) -> int:
@@ -155,3 +167,25 @@ def sse(obj: Any) -> bytes:
     """One server-sent event carrying ``obj`` as compact JSON."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return f"data: {text}\n\n".encode()
+
+
+__all__ = [
+    "DEFAULT_CODE_BY_STATUS",
+    "DEFAULT_STREAM_ERROR_CODE",
+    "DEFAULT_STREAM_ERROR_MESSAGE",
+    "DONE_EVENT",
+    "EVENT_STREAM_MEDIA_TYPE",
+    "KNOWN_ERRORS",
+    "KnownError",
+    "Refusal",
+    "chunk",
+    "code_for_status",
+    "error_body",
+    "error_object",
+    "error_type",
+    "invalid",
+    "sse",
+    "status_for_code",
+    "stream_error_body",
+    "usage_chunk",
+]

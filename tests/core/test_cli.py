@@ -109,6 +109,11 @@ def test_models_lists_every_known_model() -> None:
     code, out, _ = run("models")
     assert code == 0
     assert "qwen3-omni-flash" in out and "thinking" in out and "qwen2.5-omni-7b" in out
+    line = next(line for line in out.splitlines() if line.startswith("qwen3.8-omni-flash "))
+    assert "1,000,000" in line and "thinking (default on)" in line and "speech" not in line
+    code, out, _ = run("models", "--limits")
+    assert code == 0 and "input 991,808 (983,616 thinking), output 1-131,072 tokens" in out
+    assert "video 1 file, 256 MB, 150 s; audio 1 file, 100 MB, 20 min" in out and "text output only" in out
 
 
 def _free_port() -> int:

@@ -496,7 +496,8 @@ def test_error_status_faults(http: httpx.Client, header: str, status: int, code:
     assert body["error"]["code"] == code and body["error"]["message"] and body["error"]["param"] is None
     assert body["request_id"] == response.headers["x-request-id"]
     if code == "data_inspection_failed":
-        assert body["error"]["message"] == "Input data may contain inappropriate content."
+        message = "<400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate content."
+        assert body["error"]["message"] == message
 
 
 def test_header_fault_leaves_the_queue_alone(emu: Emulator, http: httpx.Client) -> None:
