@@ -77,7 +77,7 @@ class MissingAPIKeyError(QwenOmniError, ValueError):
     def __init__(self) -> None:
         super().__init__(
             "No DashScope API key: pass api_key=... or set the DASHSCOPE_API_KEY environment variable. "
-            "Keys are per region (Singapore or Beijing); to work offline, point base_url at "
+            "Keys are per region (and per workspace for workspace endpoints); to work offline, point base_url at "
             "qwen_omni.emulator.Emulator()."
         )
 
