@@ -26,7 +26,7 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 from openai import AsyncStream, Stream
@@ -47,6 +47,9 @@ from .errors import (
 )
 from .request import Message, RequestOptions, payload_summary, prepare_request
 from .stream import Delta, OmniResult, StreamAccumulator
+
+if TYPE_CHECKING:
+    from .ratelimit import RequestBudget
 
 logger = logging.getLogger("qwen_omni")
 
@@ -140,6 +143,7 @@ class OmniClient:
         timeout: float | None = DEFAULT_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        rate_limiter: RequestBudget | None = None,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._api_key = SecretStr(key) if key else None
@@ -147,6 +151,8 @@ class OmniClient:
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.timeout = timeout
         self.default_headers = dict(default_headers or {})
+        #: Waited on before every attempt and told of every 429 (:class:`qwen_omni.ratelimit.RateLimiter`).
+        self.rate_limiter = rate_limiter
         self._sync_client: openai.OpenAI | None = None
         # An AsyncOpenAI client's connections belong to the event loop that opened them: keep one per loop, so
         # ``asyncio.run(client.acomplete(...))`` works any number of times.
@@ -317,6 +323,11 @@ class OmniClient:
             )
         return APIConnectionError(f"Unexpected transport failure: {type(exc).__name__}: {scrub(str(exc))}")
 
+    def _heard(self, error: QwenOmniError, cause: BaseException) -> None:
+        """Tell the rate limiter of a 429 (not of an exhausted quota, which waiting does not cure)."""
+        if self.rate_limiter is not None and isinstance(error, RateLimitError) and error.code != "insufficient_quota":
+            self.rate_limiter.slow_down(_retry_after(cause))
+
     def _retry_delay(self, error: QwenOmniError, cause: BaseException, attempt: int, delivered: bool) -> float | None:
         """Seconds to wait before trying again, or None to give up and raise."""
         if delivered or attempt >= self.retry_policy.max_retries:
@@ -389,6 +400,8 @@ class ResponseStream(_StreamState, Iterator[Delta]):
         logger.debug("POST %s/chat/completions %s", client.base_url, payload_summary(self.payload))
         attempt = 0
         while True:
+            if client.rate_limiter is not None:
+                client.rate_limiter.acquire(self.payload)
             accumulator = StreamAccumulator()
             delivered = False
             try:
@@ -401,6 +414,7 @@ class ResponseStream(_StreamState, Iterator[Delta]):
                 return
             except _CATCH as exc:
                 error = client._map_error(exc)
+                client._heard(error, exc)
                 delay = client._retry_delay(error, exc, attempt, delivered)
                 if delay is None:
                     raise error from (None if error is exc else exc)
@@ -436,6 +450,8 @@ class AsyncResponseStream(_StreamState, AsyncIterator[Delta]):
         logger.debug("POST %s/chat/completions %s", client.base_url, payload_summary(self.payload))
         attempt = 0
         while True:
+            if client.rate_limiter is not None:
+                await client.rate_limiter.aacquire(self.payload)
             accumulator = StreamAccumulator()
             delivered = False
             try:
@@ -448,6 +464,7 @@ class AsyncResponseStream(_StreamState, AsyncIterator[Delta]):
                 return
             except _CATCH as exc:
                 error = client._map_error(exc)
+                client._heard(error, exc)
                 delay = client._retry_delay(error, exc, attempt, delivered)
                 if delay is None:
                     raise error from (None if error is exc else exc)

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer import plan_answer
+from .answer import last_user_text, plan_answer
 from .datauri import redact
 from .faults import FAULT_HEADER, Fault
 from .parts import collect_parts, probed
 from .received import ReceivedPart, ReceivedRequest
 from .state import AUDIO_STYLES, AudioStyle, EmulatorState
 from .stream import audio_seconds, now, render_events
+from .timed import timed_answer
 from .usage import usage
 from .validate import check_media, check_parts, check_payload
 from .wire import Refusal, error_body, invalid
@@ -111,6 +113,7 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
     ``headers`` must have lower-case names.
     """
     ticket = state.journal.arrive()
+    arrived = time.monotonic()
     request_id = str(uuid.uuid4())
     payload: dict[str, Any] | None = None
     parts: list[ReceivedPart] = []
@@ -119,7 +122,8 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
     try:
         check_auth(headers, state.settings.api_key)
         payload = _parse_body(body)
-        fault = _fault(state, headers)
+        wait = state.window.admit(arrived)
+        fault = _fault(state, headers) if wait is None else Fault(status=429, code="limit_requests", retry_after=wait)
         if fault is not None and fault.http_status is not None:
             outcome = _fault_outcome(fault, request_id)
         else:
@@ -144,6 +148,7 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
             error_code=error["code"] if error else None,
             error_message=error["message"] if error else None,
             fault=fault,
+            arrived=arrived,
         ),
     )
     return outcome
@@ -181,7 +186,9 @@ def _answer(
     check_parts(req, parts)
     parts[:] = [probed(item) for item in pending]
     check_media(req, parts)
-    plan = plan_answer(req, parts, answer_words=state.settings.answer_words)
+    media = [item for item in pending if item.part.kind in ("audio", "video")]
+    timed = timed_answer(last_user_text(req.messages), media[0].part.kind, media[0].data) if len(media) == 1 else None
+    plan = plan_answer(req, parts, answer_words=state.settings.answer_words, timed=timed)
     seconds = audio_seconds(plan)
     events = render_events(
         plan,

@@ -177,7 +177,9 @@ class AudioWriter:
             raise ValueError(f"{format.upper()} cannot hold {sample_rate} Hz audio; use one of {sorted(rates)}.")
         container = av.open(self._buffer, mode="w", format=container_format)
         options = {"compression_level": _MP3_COMPRESSION_LEVEL} if format == "mp3" else {}
-        stream = cast(av.AudioStream, container.add_stream(codec, rate=sample_rate, layout=self.layout, options=options))
+        stream = cast(
+            av.AudioStream, container.add_stream(codec, rate=sample_rate, layout=self.layout, options=options)
+        )
         stream.bit_rate = bitrate or default_bitrate(sample_rate, channels)
         self._encoder = (container, stream)
 
