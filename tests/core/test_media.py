@@ -16,10 +16,23 @@ import pytest
 from numpy.typing import NDArray
 
 from qwen_omni import media, samples
-from qwen_omni.media import cutting, encoding, info, sampling, silence, transcoding
 from qwen_omni.audio import pcm16_to_wav, wav_to_pcm16
 from qwen_omni.errors import MediaError
-from qwen_omni.media import MediaInfo, Segment, image_size, probe, sample_frames, split, transcode_audio
+from qwen_omni.media import (
+    MediaInfo,
+    Segment,
+    cutting,
+    encoding,
+    image_size,
+    info,
+    probe,
+    sample_frames,
+    sampling,
+    silence,
+    split,
+    transcode_audio,
+    transcoding,
+)
 
 # ------------------------------------------------------------------------------------- media made with PyAV
 

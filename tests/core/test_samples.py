@@ -14,9 +14,8 @@ import pytest
 from numpy.typing import NDArray
 
 from qwen_omni import media, samples
-from qwen_omni.media import encoding
 from qwen_omni.audio import wav_to_pcm16
-from qwen_omni.media import image_size, probe, sample_frames
+from qwen_omni.media import encoding, image_size, probe, sample_frames
 
 
 def _decode_rgb(data: bytes) -> NDArray[np.uint8]:
