@@ -218,14 +218,15 @@ class Emulator:
             raise ValueError(f"rpm must be 1 or more and window positive; got {rpm}, {window}.")
         self._state.window.set(rpm, window)
 
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        """Apply ``fault`` to each of the next ``times`` chat requests (that pass the key check).
+    def inject(self, fault: Fault, times: int = 1, *, after: int = 0) -> None:
+        """Apply ``fault`` to each of the next ``times`` chat requests (that pass the key check), once ``after``
+        more requests have passed untouched.
 
         Example:
             >>> with Emulator() as emu:
             ...     emu.inject(Fault(status=429, retry_after=1), times=2)
         """
-        self._state.faults.push(fault, times)
+        self._state.faults.push(fault, times, after=after)
 
     def __repr__(self) -> str:
         settings = self._state.settings

@@ -271,7 +271,7 @@ def _fits_whole(
         reasons.append(f"channel {options.channel} of {info.channels} is to be kept")
     tokens = _whole_tokens(info, profile, options) + prompt_tokens
     if tokens > limits.max_input_tokens * SAFETY:
-        reasons.append(f"about {tokens:,} input tokens, over {profile.name}'s {limits.max_input_tokens:,}")
+        reasons.append(f"about {tokens:,} input tokens, near or over {profile.name}'s {limits.max_input_tokens:,}")
     return reasons
 
 

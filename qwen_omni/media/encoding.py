@@ -164,7 +164,10 @@ class AudioWriter:
     def __init__(self, format: AudioFormat, sample_rate: int, channels: int, *, bitrate: int | None = None) -> None:
         self.format, self.sample_rate, self.channels, self.layout = format, sample_rate, channels, layout(channels)
         self._pcm: list[bytes] = []
-        self._written = 0  # samples per channel
+        self._written = 0  # samples per channel, given
+        self._encoded = 0  # samples per channel, passed to the encoder
+        self._pending: list[NDArray[np.int16]] = []
+        self._pending_count = 0
         self._buffer = io.BytesIO()
         self._encoder: tuple[OutputContainer, av.AudioStream] | None = None
         if format == "wav":
@@ -197,20 +200,30 @@ class AudioWriter:
         return self._written / self.sample_rate
 
     def write(self, samples: NDArray[np.int16]) -> None:
-        """Add interleaved PCM16 samples."""
+        """Add interleaved PCM16 samples (encoded a second at a time: fewer, larger encoder calls)."""
         if not samples.size:
             return
         count = samples.size // self.channels
+        self._written += count
         if self._encoder is None:
             self._pcm.append(samples.astype("<i2").tobytes())
-            self._written += count
+            return
+        self._pending.append(np.asarray(samples, dtype=np.int16).reshape(-1))
+        self._pending_count += count
+        if self._pending_count >= self.sample_rate:
+            self._encode_pending()
+
+    def _encode_pending(self) -> None:
+        if not self._pending or self._encoder is None:
             return
         container, stream = self._encoder
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(samples, dtype=np.int16).reshape(1, -1), format="s16", layout=self.layout
-        )
-        frame.sample_rate, frame.pts, frame.time_base = self.sample_rate, self._written, Fraction(1, self.sample_rate)
-        self._written += count
+        block = np.concatenate(self._pending).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(block, format="s16", layout=self.layout)
+        frame.sample_rate, frame.time_base = self.sample_rate, Fraction(1, self.sample_rate)
+        frame.pts = self._encoded
+        self._encoded += self._pending_count
+        self._pending.clear()
+        self._pending_count = 0
         container.mux(stream.encode(frame))
 
     def finish(self) -> bytes:
@@ -219,6 +232,7 @@ class AudioWriter:
             data = pcm16_to_wav(b"".join(self._pcm), sample_rate=self.sample_rate, channels=self.channels)
             self._pcm.clear()
             return data
+        self._encode_pending()
         container, stream = self._encoder
         container.mux(stream.encode(None))
         container.close()
@@ -231,6 +245,7 @@ class AudioWriter:
             self._encoder[0].close()
             self._encoder = None
         self._pcm.clear()
+        self._pending.clear()
 
 
 def encode_audio(samples: NDArray[np.int16], *, sample_rate: int, format: AudioFormat = "wav") -> bytes:

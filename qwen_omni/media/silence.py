@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import av
@@ -61,6 +60,19 @@ class Loudness:
         return float(centres[best])
 
 
+def _mono(frame: av.AudioFrame) -> NDArray[np.float32]:
+    """A decoded frame's samples mixed to mono, in [-1, 1]."""
+    samples = frame.to_ndarray()
+    channels = len(frame.layout.channels)
+    if not frame.format.is_planar:
+        samples = samples.reshape(-1, channels).T
+    mixed = samples.mean(axis=0) if channels > 1 else samples.reshape(-1)
+    kind = samples.dtype
+    if np.issubdtype(kind, np.integer):
+        return (mixed / np.float32(np.iinfo(kind).max + 1)).astype(np.float32)
+    return mixed.astype(np.float32)
+
+
 def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
     """The loudness envelope of ``source``'s first audio track (all channels mixed).
 
@@ -74,18 +86,29 @@ def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
         per_hop = max(1, round(hop * rate))
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         levels: list[NDArray[np.float32]] = []
-        carry = np.zeros(0, dtype=np.float32)
-        for frame in itertools.chain(decoded(container, stream, name), [None]):
-            for out in resampler.resample(frame):
-                pcm = np.concatenate([carry, out.to_ndarray().reshape(-1).astype(np.float32)])
-                whole = len(pcm) // per_hop * per_hop
-                if whole:
-                    blocks = pcm[:whole].reshape(-1, per_hop)
-                    levels.append(np.sqrt(np.mean(blocks * blocks, axis=1)).astype(np.float32))
-                carry = pcm[whole:]
-        if len(carry):
-            levels.append(np.array([np.sqrt(np.mean(carry * carry))], dtype=np.float32))
+        pending: list[NDArray[np.float32]] = []
+        held = 0
+
+        def flush(final: bool) -> None:
+            nonlocal pending, held
+            pcm = np.concatenate(pending) if pending else np.zeros(0, dtype=np.float32)
+            whole = len(pcm) if final else len(pcm) // per_hop * per_hop
+            if whole:
+                blocks = pcm[: whole // per_hop * per_hop].reshape(-1, per_hop)
+                levels.append(np.sqrt(np.mean(blocks * blocks, axis=1)).astype(np.float32))
+                if final and whole % per_hop:
+                    tail = pcm[whole // per_hop * per_hop : whole]
+                    levels.append(np.array([np.sqrt(np.mean(tail * tail))], dtype=np.float32))
+            pending = [pcm[whole:]] if whole < len(pcm) else []
+            held = len(pcm) - whole
+
+        for frame in decoded(container, stream, name):
+            samples = _mono(frame)
+            pending.append(samples)
+            held += len(samples)
+            if held >= rate:  # a second at a time keeps numpy's work in big pieces
+                flush(final=False)
+        flush(final=True)
     rms = np.concatenate(levels) if levels else np.zeros(0, dtype=np.float32)
     return Loudness(hop=per_hop / rate, rms=rms)
