@@ -233,7 +233,8 @@ def meeting_schedule(seconds: float, *, voices: Sequence[int] = MEETING_VOICES, 
         [(0.5, 4.87, 440), (5.41, 6.98, 330)]
     """
     rng = np.random.default_rng(seed)
-    turns, at = [], 0.5
+    turns: list[Utterance] = []
+    at = 0.5
     while True:
         length = round(float(rng.uniform(1.5, 6.0)), 2)
         if at + length > seconds - 0.25:

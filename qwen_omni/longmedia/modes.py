@@ -74,14 +74,14 @@ def clock(seconds: float, *, millis: bool = False) -> str:
     return f"{text}.{rest % 1000:03d}" if millis else text
 
 
-def task_of(mode: Mode) -> Task:
-    """The segment request behind a mode."""
+def task_of(mode: Mode, *, summary_from: Literal["notes", "transcript"] = "notes") -> Task:
+    """The segment request behind a mode (a summary's map step is timestamped notes, or the transcript)."""
     if mode == "transcript" or mode == "subtitles":
         return "transcript"
     if mode == "description":
         return "description"
     if mode == "summary":
-        return "notes"
+        return summary_from
     if mode == "custom":
         return "custom"
     assert_never(mode)
@@ -101,14 +101,13 @@ def _context(where: Where) -> str:
     )
 
 
-def segment_prompt(mode: Mode, where: Where, *, custom: str | None = None) -> str:
-    """The prompt for one segment (``custom`` is the caller's prompt, for the ``"custom"`` mode)."""
+def segment_prompt(task: Task, where: Where, *, custom: str | None = None) -> str:
+    """The prompt for one segment (``custom`` is the caller's prompt, for the ``"custom"`` task)."""
     noun = _noun(where.kind)
     relative = (
         f"Count every time from the start of this {noun}, which begins at 00:00:00,000, not from the start of "
         "the whole recording."
     )
-    task = task_of(mode)
     if task == "transcript":
         return (
             f"Transcribe all speech in this {noun} verbatim, in the language spoken. Give each sentence or short "

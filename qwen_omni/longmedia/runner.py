@@ -56,7 +56,7 @@ from .cache import AnswerCache, CachedAnswer, cache_key
 from .concurrency import Slots
 from .inputs import Recording, RecordingLike, as_recording
 from .merge import merge_lines, render_lines
-from .modes import Mode, Where, clock, segment_prompt, task_of
+from .modes import Mode, Task, Where, clock, segment_prompt, task_of
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
 from .progress import progress_bar
 from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
@@ -89,13 +89,14 @@ class _Run:
 
     def __init__(self, owner: LongMedia, recording: Recording, plan: Plan, mode: Mode, prompt: str | None) -> None:
         self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
+        self.task = owner.task(mode, plan.kind)
         self.done: dict[int, SegmentOutcome] = {}
         self.requests = 0
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         count = len(plan.segments)
         self.prompts = {
-            s.index: segment_prompt(mode, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
+            s.index: segment_prompt(self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
             for s in plan.segments
         }
         self.keys: dict[int, str] = {}
@@ -111,7 +112,7 @@ class _Run:
         for segment in self.plan.segments:
             key = cache_key(
                 source=source, start=segment.start, end=segment.end, delivery=segment.delivery, encoding=encoding,
-                model=self.plan.model, task=task_of(self.mode), prompt=self.prompts[segment.index],
+                model=self.plan.model, task=self.task, prompt=self.prompts[segment.index],
             )  # fmt: skip
             self.keys[segment.index] = key
             hit = cache.get(key)
@@ -201,7 +202,7 @@ class _Run:
     def _answer(
         self, segment: PlannedSegment, text: str, finish: str | None, usage: dict[str, Any], *, cached: bool
     ) -> SegmentAnswer:
-        timed = self.mode != "custom" or self.owner.custom_timestamps
+        timed = self.task != "custom" or self.owner.custom_timestamps
         lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index) if timed else ([], ())
         return SegmentAnswer(
             segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached
@@ -265,6 +266,9 @@ class LongMedia:
         request_options: further options of every segment request (``temperature``, ``max_tokens``...);
             answers are text only.
         custom_timestamps: parse and shift times in answers to a custom prompt too.
+        summary_from: what a summary's map step asks of each segment: ``"notes"`` (timestamped key points),
+            ``"transcript"`` (a summary of the transcript; free after :meth:`transcribe` with a cache), or
+            ``"auto"`` (the transcript for audio, where the speech is the content; notes for video).
         ask: send requests some other way (see :data:`Ask`).
     """
 
@@ -283,6 +287,7 @@ class LongMedia:
         progress: bool | dict[str, Any] = False,
         request_options: RequestOptions | None = None,
         custom_timestamps: bool = False,
+        summary_from: Literal["auto", "notes", "transcript"] = "auto",
         ask: Ask | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
@@ -304,6 +309,7 @@ class LongMedia:
         base = request_options or RequestOptions()
         self.request_options = replace(base, model=model, modalities=["text"], voice=None)
         self.custom_timestamps = custom_timestamps
+        self.summary_from = summary_from
         self.ask: Ask = ask or self.client.acomplete
 
     def __repr__(self) -> str:
@@ -311,6 +317,15 @@ class LongMedia:
             f"LongMedia(model={self.model!r}, concurrency={self.slots.limit}, on_error={self.on_error!r}, "
             f"cache={self.cache!r})"
         )
+
+    def task(self, mode: Mode, kind: str) -> Task:
+        """What each segment is asked in ``mode``, for a recording of ``kind``."""
+        source: Literal["notes", "transcript"]
+        if self.summary_from == "auto":
+            source = "transcript" if kind == "audio" else "notes"
+        else:
+            source = self.summary_from
+        return task_of(mode, summary_from=source)
 
     def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
         expect = getattr(self.client.rate_limiter, "expect", None)
@@ -329,7 +344,7 @@ class LongMedia:
     ) -> Plan:
         """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``)."""
         rec = as_recording(recording, name=name)
-        template = segment_prompt(mode, Where("audio", 0, 2, 0.0, 1.0), custom=prompt if mode == "custom" else None)
+        template = segment_prompt(self.task(mode, "audio"), Where("audio", 0, 2, 0.0, 1.0), custom=prompt or "")
         return make_plan(
             rec, self.model, mode, options or self.options, prompt_tokens=prompt_token_estimate(template) + 50
         )

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import av
 import numpy as np
@@ -62,15 +63,14 @@ class Loudness:
 
 def _mono(frame: av.AudioFrame) -> NDArray[np.float32]:
     """A decoded frame's samples mixed to mono, in [-1, 1]."""
-    samples = frame.to_ndarray()
+    samples: NDArray[Any] = frame.to_ndarray()
     channels = len(frame.layout.channels)
     if not frame.format.is_planar:
         samples = samples.reshape(-1, channels).T
-    mixed = samples.mean(axis=0) if channels > 1 else samples.reshape(-1)
-    kind = samples.dtype
-    if np.issubdtype(kind, np.integer):
-        return (mixed / np.float32(np.iinfo(kind).max + 1)).astype(np.float32)
-    return mixed.astype(np.float32)
+    mixed = np.asarray(samples.mean(axis=0) if channels > 1 else samples.reshape(-1), dtype=np.float32)
+    if np.issubdtype(samples.dtype, np.integer):
+        mixed /= np.float32(np.iinfo(samples.dtype).max + 1)
+    return mixed
 
 
 def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
