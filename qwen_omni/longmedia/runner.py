@@ -320,12 +320,9 @@ class LongMedia:
 
     def task(self, mode: Mode, kind: str) -> Task:
         """What each segment is asked in ``mode``, for a recording of ``kind``."""
-        source: Literal["notes", "transcript"]
-        if self.summary_from == "auto":
-            source = "transcript" if kind == "audio" else "notes"
-        else:
-            source = self.summary_from
-        return task_of(mode, summary_from=source)
+        if self.summary_from != "auto":
+            return task_of(mode, summary_from=self.summary_from)
+        return task_of(mode, summary_from="transcript" if kind == "audio" else "notes")
 
     def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
         expect = getattr(self.client.rate_limiter, "expect", None)

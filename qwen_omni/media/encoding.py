@@ -43,6 +43,8 @@ AudioFormat = Literal["wav", "mp3", "opus"]
 
 #: Time base of the video this module writes: exact for 24, 25, 29.97, 30, 60 fps; MPEG-4 takes <= 65535.
 TIMESCALE = 60_000
+#: Seconds between keyframes of the video this package writes (seeking starts decoding at a keyframe).
+KEYFRAME_SECONDS = 2.0
 #: FFmpeg encoder and container of each compressed audio format.
 _AUDIO_CODECS: dict[str, tuple[str, str]] = {"mp3": ("libmp3lame", "mp3"), "opus": ("libopus", "ogg")}
 #: LAME's algorithm quality (0 best .. 9 fastest); 7 keeps speech clear at 3x the speed of the default.
@@ -302,6 +304,7 @@ class Mp4Writer:
         self._video = self._container.add_stream(codec, rate=rate, options=options)
         self._video.width, self._video.height, self._video.pix_fmt = self.width, self.height, "yuv420p"
         self._video.codec_context.time_base = Fraction(1, TIMESCALE)
+        self._video.codec_context.gop_size = max(1, round(float(rate) * KEYFRAME_SECONDS))  # so a seek lands near
         if video_bitrate is not None:
             self._video.bit_rate = video_bitrate
         self._audio: av.AudioStream | None = None

@@ -101,7 +101,7 @@ class _Cursor:
     def at(self, seconds: float) -> av.VideoFrame | None:
         """The frame on screen at ``seconds`` (the last one that starts at or before it), else the first after."""
         if self.frames is None or seconds - self.position > SEEK_GAP:
-            if self.frames is not None:
+            if seconds > SEEK_GAP:
                 reading.seek(self.container, self.stream, seconds, self.name)
             self.frames = reading.decoded(self.container, self.stream, self.name)
             self.previous = self.pending = None
