@@ -58,7 +58,9 @@ def parse_time(text: str) -> float:
 def _raw(text: str) -> tuple[str, list[tuple[float, float | None, str]]]:
     """The text before the first time, and each (start, end, text) from one time to the next."""
     matches = list(_STAMP.finditer(text))
-    head = text[: matches[0].start()] if matches else text
+    if not matches:
+        return text, []
+    head = text[: matches[0].start()]
     found = []
     for match, following in zip(matches, [*matches[1:], None], strict=True):
         body = text[match.end() : following.start() if following else len(text)]
