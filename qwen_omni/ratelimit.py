@@ -147,6 +147,8 @@ class RateLimiter:
         key: the budgets' name in a shared backend: processes with the same key share one budget.
         max_wait: give up (raising :class:`~qwen_omni.errors.RateLimitError`) after waiting this long for
             one request; None waits as long as it takes.
+        slack: seconds added to the window (default 2 % of it). The limiter counts requests when they start;
+            the server counts them when they arrive, which a large upload or a busy machine delays.
 
     One limiter may be shared by several clients, threads and event loops. A 429 reported through
     :meth:`slow_down` pauses this process's requests; other processes sharing the backend slow down when
@@ -162,12 +164,16 @@ class RateLimiter:
         backend: BucketBackend | None = None,
         key: str = "qwen-omni",
         max_wait: float | None = 600.0,
+        slack: float | None = None,
     ) -> None:
-        if rpm < 1 or (tpm is not None and tpm < 1) or window <= 0:
-            raise ValueError(f"rpm and tpm must be at least 1 and window positive; got {rpm}, {tpm}, {window}.")
+        if rpm < 1 or (tpm is not None and tpm < 1) or window <= 0 or (slack is not None and slack < 0):
+            raise ValueError(
+                f"rpm and tpm must be at least 1, window positive, slack 0 or more; got {rpm}, {tpm}, {window}."
+            )
         self.rpm, self.tpm, self.window, self.key, self.max_wait = rpm, tpm, window, key, max_wait
+        self.slack = window * 0.02 if slack is None else slack
         make = backend or InMemoryBackend()
-        interval = max(1, round(window * 1000))
+        interval = max(1, round((window + self.slack) * 1000))
         self._requests = Limiter(make([Rate(rpm, interval)], f"{key}:requests"))
         self._token_units = math.ceil(tpm / TOKEN_UNIT) if tpm is not None else None
         self._tokens = (
