@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from starlette.applications import Starlette
@@ -47,9 +48,10 @@ def build_app(state: EmulatorState) -> Starlette:
     """The ASGI app of one emulator, bound to ``state``."""
 
     async def chat_completions(request: Request) -> Response:
+        arrived = time.monotonic()
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        outcome = await run_in_threadpool(handle_chat, state, headers, body)
+        outcome = await run_in_threadpool(handle_chat, state, headers, body, arrived)
         response_headers = {"x-request-id": outcome.request_id, **outcome.headers}
         if outcome.events is None:
             return JSONResponse(outcome.error_body, status_code=outcome.status, headers=response_headers)

@@ -107,13 +107,16 @@ def _format_seconds(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
 
 
-def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -> ChatOutcome:
+def handle_chat(
+    state: EmulatorState, headers: Mapping[str, str], body: bytes, arrived: float | None = None
+) -> ChatOutcome:
     """Decide the answer to one chat request and record it in the journal.
 
-    ``headers`` must have lower-case names.
+    ``headers`` must have lower-case names; ``arrived`` is when the request reached the server
+    (:func:`time.monotonic`; now, if not given).
     """
     ticket = state.journal.arrive()
-    arrived = time.monotonic()
+    arrived = time.monotonic() if arrived is None else arrived
     request_id = str(uuid.uuid4())
     payload: dict[str, Any] | None = None
     parts: list[ReceivedPart] = []

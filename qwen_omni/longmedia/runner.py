@@ -224,8 +224,10 @@ class _Run:
                             raise RuntimeError(f"segment {segment.index} was never settled")  # pragma: no cover
                     self._changed.clear()
                     waiter = asyncio.create_task(self._changed.wait())
-                    await asyncio.wait({waiter, producer}, return_when=asyncio.FIRST_COMPLETED)
-                    waiter.cancel()
+                    try:
+                        await asyncio.wait({waiter, producer}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        waiter.cancel()
                 outcome = self.done[segment.index]
                 bar.update(1)
                 if isinstance(outcome, SkippedSegment):
