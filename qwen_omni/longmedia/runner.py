@@ -41,6 +41,7 @@ from ..client import OmniClient
 from ..errors import (
     APIConnectionError,
     IncompleteResponseError,
+    MediaError,
     QwenOmniError,
     RateLimitError,
     SegmentFailedError,
@@ -94,6 +95,7 @@ class _Run:
         self.requests = 0
         self._changed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()
         count = len(plan.segments)
         self.prompts = {
             s.index: segment_prompt(self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
@@ -134,17 +136,18 @@ class _Run:
                 if piece is None:
                     slots.release()
                     break
+                self._in_flight.add(piece.segment.index)
                 task = asyncio.create_task(self._send(piece))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        except QwenOmniError as exc:  # the file could not be cut from here on
+        except Exception as exc:  # the file could not be cut from here on; what is in flight goes on
+            error = (
+                exc if isinstance(exc, QwenOmniError) else MediaError(f"{self.recording.name}: cutting failed: {exc!r}")
+            )
             for segment in self.plan.segments:
-                if segment.index not in self.done and not any(
-                    t for t in self._tasks if t.get_name() == str(segment.index)
-                ):
-                    self._settle(
-                        SkippedSegment(segment.index, segment.start, segment.end, f"{type(exc).__name__}: {exc}", exc)
-                    )
+                if segment.index not in self.done and segment.index not in self._in_flight:
+                    reason = f"{type(error).__name__}: {error}"
+                    self._settle(SkippedSegment(segment.index, segment.start, segment.end, reason, error))
         finally:
             await asyncio.to_thread(generator.close)
         if self._tasks:
@@ -162,13 +165,13 @@ class _Run:
         outcome: SegmentOutcome
         try:
             outcome = await self._ask(piece)
-        except QwenOmniError as exc:
+        except Exception as exc:  # a custom ``ask`` may raise anything; the client raises only QwenOmniError
             where = f"{self.recording.name}, segment {segment.index + 1} of {len(self.plan.segments)}"
-            outcome = SkippedSegment(
-                segment.index, segment.start, segment.end, f"{type(exc).__name__}: {exc} ({where})", exc
-            )
+            reason = f"{type(exc).__name__}: {exc} ({where})"
+            outcome = SkippedSegment(segment.index, segment.start, segment.end, reason, exc)
         finally:
             self.owner.slots.release()
+            self._in_flight.discard(segment.index)
         self._settle(outcome)
 
     async def _ask(self, piece: Piece) -> SegmentAnswer:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import srt
 
-from qwen_omni import OmniClient, RetryPolicy, samples
+from qwen_omni import OmniClient, OmniResult, RequestOptions, RetryPolicy, samples
 from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.emulator.received import ReceivedRequest
 from qwen_omni.errors import LimitExceededError, SegmentFailedError
@@ -302,3 +302,36 @@ def test_segments_are_yielded_in_order_as_they_come(two_minutes: Path) -> None:
         first = next(outcomes)
         rest = list(outcomes)
     assert [o.index for o in [first, *rest]] == list(range(len(rest) + 1)) and len(rest) >= 11
+
+
+def test_a_custom_ask_sends_every_request_and_its_failures_are_recorded(two_minutes: Path) -> None:
+    with Emulator() as emu:
+        client = _client(emu)
+        calls: list[str] = []
+
+        async def ask(messages: list, options: RequestOptions) -> OmniResult:  # type: ignore[type-arg]
+            calls.append(options.model)
+            if len(calls) == 2:
+                raise ValueError("the framework refused it")
+            return await client.acomplete(messages, options)
+
+        pipeline = LongMedia(client, model="qwen-omni-turbo", concurrency=1, on_error="skip", options=SHORT, ask=ask)
+        result = pipeline.transcribe(two_minutes)
+    assert len(calls) == len(result.plan.segments) and set(calls) == {"qwen-omni-turbo"}
+    assert [s.index for s in result.skipped] == [1] and "ValueError: the framework refused it" in result.skipped[
+        0
+    ].reason
+
+
+def test_a_recording_cut_short_is_planned_by_what_it_holds(tmp_path: Path) -> None:
+    wav = bytearray(samples.meeting_wav(60.0))
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(bytes(wav[: 44 + 2 * 8000 * 25]))  # 25 s of samples under a 60 s header
+    with Emulator() as emu:
+        pipeline = LongMedia(
+            _client(emu), model="qwen-omni-turbo", on_error="skip", options=PlanOptions(segment_seconds=20)
+        )
+        result = pipeline.transcribe(cut)
+    assert result.answers and result.answers[-1].end <= 25.01
+    assert all(line.end is None or line.end <= 25.01 for line in result.lines)
+    assert result.plan.duration == pytest.approx(25.0) and result.complete
