@@ -370,7 +370,8 @@ class LongMedia:
     ) -> AsyncIterator[SegmentOutcome]:
         """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes."""
         rec = as_recording(recording, name=name)
-        run = _Run(self, rec, self.plan(rec, mode, prompt=prompt, options=options), mode, prompt)
+        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        run = _Run(self, rec, plan, mode, prompt)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
@@ -394,7 +395,7 @@ class LongMedia:
     ) -> LongMediaResult:
         """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`)."""
         rec = as_recording(recording, name=name)
-        plan = self.plan(rec, mode, prompt=prompt, options=options)
+        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":

@@ -335,3 +335,31 @@ def test_a_recording_cut_short_is_planned_by_what_it_holds(tmp_path: Path) -> No
     assert result.answers and result.answers[-1].end <= 25.01
     assert all(line.end is None or line.end <= 25.01 for line in result.lines)
     assert result.plan.duration == pytest.approx(25.0) and result.complete
+
+
+def test_progress_bars_go_to_stderr_only_when_asked(two_minutes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Emulator() as emu:
+        LongMedia(_client(emu), model="qwen-omni-turbo", options=SHORT).transcribe(two_minutes)
+        assert capsys.readouterr().err == ""
+        LongMedia(_client(emu), model="qwen-omni-turbo", options=SHORT, progress=True).transcribe(two_minutes)
+    err = capsys.readouterr().err
+    count = len(LongMedia(model="qwen-omni-turbo", options=SHORT).plan(two_minutes).segments)
+    assert "chat.wav" in err and f"{count}/{count}" in err
+
+
+def test_the_async_forms_take_bytes_and_file_objects(two_minutes: Path) -> None:
+    data = two_minutes.read_bytes()
+    with Emulator() as emu, two_minutes.open("rb") as handle:
+        pipeline = LongMedia(_client(emu), model="qwen-omni-turbo", options=SHORT, on_error="raise")
+
+        async def main() -> tuple[LongMediaResult, list[int]]:
+            from_bytes = await pipeline.arun(data, name="chat.wav")
+            indexes = [o.index async for o in pipeline.aiter_segments(handle)]
+            emu.inject(Fault(status=400, message="no"), after=1)
+            with pytest.raises(SegmentFailedError, match="segment 2 "):
+                async for _ in pipeline.aiter_segments(data, name="chat.wav"):
+                    pass
+            return from_bytes, indexes
+
+        from_bytes, indexes = asyncio.run(main())
+    assert from_bytes.complete and indexes == list(range(len(from_bytes.answers)))
