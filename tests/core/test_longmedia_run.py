@@ -213,7 +213,7 @@ def test_a_429_with_a_long_retry_after_slows_down_instead_of_failing(two_minutes
 
 def test_the_rate_limiter_keeps_requests_within_the_budget(two_minutes: Path) -> None:
     with Emulator(rpm=3, rpm_window=0.5) as emu:
-        client = _client(emu, rpm=3, window=0.5, tpm=10**9)
+        client = _client(emu, rpm=3, window=0.5, tpm=10**9, slack=0.3)  # slack: a busy machine's jitter
         LongMedia(client, model="qwen-omni-turbo", concurrency=8, options=SHORT).transcribe(two_minutes)
         arrivals = sorted(r.arrived for r in emu.requests)
     assert all(r.status == 200 for r in emu.requests), "no request met the server's limit"

@@ -112,7 +112,7 @@ def test_an_exhausted_quota_does_not_pause() -> None:
 
 def test_every_request_of_one_client_goes_through_its_limiter() -> None:
     with Emulator(rpm=2, rpm_window=0.5) as emu:
-        limiter = RateLimiter(rpm=2, window=0.5, slack=0.15)  # slack: the trip to the server, at this scale
+        limiter = RateLimiter(rpm=2, window=0.5, slack=0.3)  # slack: the trip to the server, at this scale
         client = OmniClient(api_key="sk-test", base_url=emu.base_url, rate_limiter=limiter)
         for _ in range(5):
             client.complete([Message("user", "Hi")])
