@@ -177,7 +177,7 @@ class QwenOmniReader(BaseReader):
         if seconds is None or info.duration <= seconds:
             yield _Piece(path, info.kind, source, info, 0, 1, 0.0, info.duration)
             return
-        segments = split(source, segment_seconds=seconds)
+        segments = list(split(source, segment_seconds=seconds))
         for segment in segments:
             yield _Piece(path, info.kind, segment.data, info, segment.index, len(segments), segment.start, segment.end)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -47,6 +47,9 @@ __all__ = [
     "RetryPolicy",
     "resolve_base_url",
 ]
+
+if TYPE_CHECKING:
+    from .ratelimit import RequestBudget
 
 #: Seconds a whole call may take (connecting, the upload, the stream, retries), as the openai SDK's default.
 DEFAULT_TIMEOUT = 600.0
@@ -84,6 +87,7 @@ class OmniClient:
         timeout: float | None = DEFAULT_TIMEOUT,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        rate_limiter: RequestBudget | None = None,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         self._api_key = SecretStr(key) if key else None
@@ -92,6 +96,8 @@ class OmniClient:
         self.timeout = timeout
         self.default_headers = dict(default_headers or {})
         self._clients = SDKClients(self._sdk_kwargs)
+        #: Waited on before every attempt and told of every 429 (:class:`qwen_omni.ratelimit.RateLimiter`).
+        self.rate_limiter = rate_limiter
 
     def __repr__(self) -> str:
         return f"OmniClient(base_url={self.base_url!r}, max_retries={self.retry_policy.max_retries})"

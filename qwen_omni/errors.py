@@ -24,7 +24,9 @@
     │                                          that is not JSON, a field of the wrong type
     ├── APIConnectionError                     the server could not be reached, or the connection broke
     │   └── APITimeoutError
-    └── IncompleteResponseError                the stream ended without a finish reason
+    ├── IncompleteResponseError                the stream ended without a finish reason
+    └── SegmentFailedError                     one segment of a long recording failed (names file and
+                                               segment; ``partial`` keeps every answer received)
 
 Every message says what was wrong and, where there is one, what to do instead. No message, repr or
 attribute ever holds the API key.
@@ -187,6 +189,25 @@ class IncompleteResponseError(QwenOmniError):
 
     def __init__(self, message: str, *, partial: Any = None) -> None:
         super().__init__(message)
+        self.partial = partial
+
+
+class SegmentFailedError(QwenOmniError):
+    """A segment of a long recording failed and ``on_error="raise"`` was asked for.
+
+    The message names the recording and the segment; ``cause`` is the error it met (also ``__cause__``),
+    and ``partial`` holds every answer received before the failure (a
+    :class:`qwen_omni.longmedia.LongMediaResult` whose ``complete`` is False), so that nothing received is
+    thrown away.
+    """
+
+    def __init__(
+        self, message: str, *, recording: str, segment: int, cause: BaseException, partial: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.recording = recording
+        self.segment = segment
+        self.cause = cause
         self.partial = partial
 
 
@@ -367,6 +388,7 @@ __all__ = [
     "PermissionDeniedError",
     "QwenOmniError",
     "RateLimitError",
+    "SegmentFailedError",
     "ServerError",
     "StreamErrorEvent",
     "StreamModerationError",

@@ -34,7 +34,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from .deadline import Deadline
 from .error_mapping import map_error
-from .errors import APIError, APIProtocolError, APITimeoutError, QwenOmniError
+from .errors import APIError, APIProtocolError, APITimeoutError, QwenOmniError, RateLimitError
 from .request import payload_summary
 from .retry import is_transient
 from .stream import Delta, OmniResult, StreamAccumulator
@@ -101,16 +101,34 @@ class _Call:
         """Our error for ``exc``, and the seconds to wait before retrying (None: raise it)."""
         client = self.client
         error = map_error(exc, base_url=client.base_url, secret=client.secret())
+        if client.rate_limiter is not None and self._limiter_waits(error):
+            client.rate_limiter.slow_down(error.retry_after if isinstance(error, APIError) else None)
         if isinstance(error, APITimeoutError) or self.deadline.expired:
             error = self.deadline.error(client.base_url) if self.deadline.timeout is not None else error
         return error, self._retry_delay(error)
+
+    def _limiter_waits(self, error: QwenOmniError) -> bool:
+        """Whether the client's rate limiter deals with ``error``: a 429 of the request rate (waiting does not
+        cure a used-up quota)."""
+        return (
+            self.client.rate_limiter is not None
+            and isinstance(error, RateLimitError)
+            and error.code != "insufficient_quota"
+        )
 
     def _retry_delay(self, error: QwenOmniError) -> float | None:
         policy = self.client.retry_policy
         if self.delivered or self.attempt >= policy.max_retries or not is_transient(error):
             return None
-        delay = policy.delay(self.attempt, error.retry_after if isinstance(error, APIError) else None)
-        if delay is None or not self.deadline.allows(delay):
+        retry_after = error.retry_after if isinstance(error, APIError) else None
+        if self._limiter_waits(error):
+            # The rate limiter was told of the 429 and holds the next attempt for the server's whole wait, so a
+            # wait over the policy's cap slows the client down instead of failing the call.
+            delay = policy.delay(self.attempt, None)
+            needed = None if delay is None else max(delay, retry_after or 0.0)
+        else:
+            delay = needed = policy.delay(self.attempt, retry_after)
+        if delay is None or needed is None or not self.deadline.allows(needed):
             return None  # a longer wait than the policy's cap, or than the deadline leaves: raise, with the wait
         self.attempt += 1
         logger.warning(
@@ -197,7 +215,10 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
         time.sleep(delay)
 
     def _open(self) -> Stream[ChatCompletionChunk]:
-        sdk = self._call.client._clients.sync()
+        client = self._call.client
+        if client.rate_limiter is not None:
+            client.rate_limiter.acquire(self.payload)
+        sdk = client._clients.sync()
         return sdk.post(
             _PATH,
             body=self.payload,
@@ -283,7 +304,10 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
         await asyncio.sleep(delay)
 
     async def _open(self) -> AsyncStream[ChatCompletionChunk]:
-        sdk = await self._call.client._clients.async_()
+        client = self._call.client
+        if client.rate_limiter is not None:
+            await client.rate_limiter.aacquire(self.payload)
+        sdk = await client._clients.async_()
         return await sdk.post(
             _PATH,
             body=self.payload,

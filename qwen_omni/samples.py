@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import pathlib
-from collections.abc import Iterator
+import wave
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,13 +26,19 @@ from .audio import pcm16_to_wav
 from .media import encode_audio, encode_gif, encode_image, encode_video
 
 __all__ = [
+    "Utterance",
+    "animated_gif",
     "frames_jpeg",
     "image_jpeg",
     "image_png",
+    "meeting_mp4",
+    "meeting_schedule",
+    "meeting_wav",
     "tone_mp3",
     "tone_pcm16",
     "tone_wav",
     "video_mp4",
+    "write_meeting_wav",
     "write_samples",
 ]
 
@@ -199,3 +207,108 @@ def write_samples(folder: str | os.PathLike[str]) -> dict[str, pathlib.Path]:
         paths[key] = root / name
         paths[key].write_bytes(data)
     return paths
+
+
+# --------------------------------------------------------------------------------------------- meetings
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One turn of a generated meeting: a speaker's tone from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    hertz: int
+
+
+#: The "voices" of a generated meeting: one pure tone per speaker.
+MEETING_VOICES = (220, 330, 440, 550)
+
+
+def meeting_schedule(seconds: float, *, voices: Sequence[int] = MEETING_VOICES, seed: int = 0) -> list[Utterance]:
+    """Who speaks when in a generated meeting of ``seconds``: turns of 1.5 to 6 s, pauses of 0.5 to 1.5 s.
+
+    Example:
+        >>> [(u.start, u.end, u.hertz) for u in meeting_schedule(10.0)][:2]
+        [(0.5, 4.87, 440), (5.41, 6.98, 330)]
+    """
+    rng = np.random.default_rng(seed)
+    turns: list[Utterance] = []
+    at = 0.5
+    while True:
+        length = round(float(rng.uniform(1.5, 6.0)), 2)
+        if at + length > seconds - 0.25:
+            return turns
+        turns.append(Utterance(round(at, 2), round(at + length, 2), int(rng.choice(voices))))
+        at = round(at + length + float(rng.uniform(0.5, 1.5)), 2)
+
+
+def _meeting_chunks(schedule: Sequence[Utterance], seconds: float, sample_rate: int) -> Iterator[NDArray[np.int16]]:
+    """The meeting's samples, a minute at a time (so an hour never sits in memory whole)."""
+    total, chunk = round(seconds * sample_rate), 60 * sample_rate
+    index = 0
+    for begin in range(0, total, chunk):
+        end = min(total, begin + chunk)
+        out = np.zeros(end - begin, dtype=np.int16)
+        while index < len(schedule) and round(schedule[index].start * sample_rate) < end:
+            turn = schedule[index]
+            first, last = round(turn.start * sample_rate), round(turn.end * sample_rate)
+            low, high = max(first, begin), min(last, end)
+            t = np.arange(low, high) / sample_rate
+            fade = np.minimum(1.0, np.minimum(t - turn.start, turn.end - t) / 0.02)  # no clicks at the edges
+            out[low - begin : high - begin] = np.round(0.3 * 32767 * fade * np.sin(2 * np.pi * turn.hertz * t))
+            if last > end:
+                break
+            index += 1
+        yield out
+
+
+def meeting_wav(seconds: float, *, sample_rate: int = 8_000, seed: int = 0) -> bytes:
+    """A meeting-like recording as a mono PCM16 WAV: :func:`meeting_schedule`'s turns as tones, silence between.
+
+    Example:
+        >>> from qwen_omni.media import probe
+        >>> probe(meeting_wav(30.0)).describe()
+        'audio wav, 30.00 s, 8000 Hz mono, 480044 bytes'
+    """
+    schedule = meeting_schedule(seconds, seed=seed)
+    pcm = b"".join(chunk.astype("<i2").tobytes() for chunk in _meeting_chunks(schedule, seconds, sample_rate))
+    return pcm16_to_wav(pcm, sample_rate=sample_rate)
+
+
+def write_meeting_wav(
+    path: str | os.PathLike[str], seconds: float, *, sample_rate: int = 8_000, seed: int = 0
+) -> list[Utterance]:
+    """Write :func:`meeting_wav`'s recording to ``path`` a minute at a time; returns its schedule.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     turns = write_meeting_wav(f"{folder}/m.wav", 20.0)
+        ...     open(f"{folder}/m.wav", "rb").read() == meeting_wav(20.0)
+        True
+    """
+    schedule = meeting_schedule(seconds, seed=seed)
+    with wave.open(os.fspath(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        for chunk in _meeting_chunks(schedule, seconds, sample_rate):
+            out.writeframes(chunk.astype("<i2").tobytes())
+    return schedule
+
+
+def meeting_mp4(seconds: float, *, fps: int = 2, width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    """A meeting-like video: the tones of :func:`meeting_wav` (16 kHz), a new scene (pattern) every 10 s.
+
+    Example:
+        >>> from qwen_omni.media import probe
+        >>> info = probe(meeting_mp4(20.0))
+        >>> info.kind, info.has_audio, info.frames
+        ('video', True, 40)
+    """
+    schedule = meeting_schedule(seconds, seed=seed)
+    audio = np.concatenate(list(_meeting_chunks(schedule, seconds, VIDEO_AUDIO_RATE)))
+    scenes = [_pattern(width, height, scene) for scene in range(int(seconds // 10) + 1)]
+    frames = (scenes[int(index / fps // 10)] for index in range(round(seconds * fps)))
+    return encode_video(frames, fps=fps, audio=audio, sample_rate=VIDEO_AUDIO_RATE)

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
     parser.add_argument("--first-chunk-delay", type=float, default=0.0, help="seconds before the first chunk")
     parser.add_argument("--answer-words", type=int, default=None, help="pad or cut answers to this many words")
+    parser.add_argument("--rpm", type=int, default=None, help="answer 429 past this many requests a window")
+    parser.add_argument("--rpm-window", type=float, default=60.0, help="the window of --rpm, in seconds (60)")
     return parser
 
 
@@ -53,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         chunk_delay=args.chunk_delay,
         first_chunk_delay=args.first_chunk_delay,
         answer_words=args.answer_words,
+        rpm=args.rpm,
+        rpm_window=args.rpm_window,
     )
     signal.signal(signal.SIGTERM, _raise_interrupt)
     emulator.start()

@@ -10,6 +10,8 @@ The first rule that applies decides:
    named function instead, in the order they are declared, each with its own ``index`` and ``id``. Arguments
    come from each function's ``parameters`` and the last user text (:func:`~.schema.example_value`: numbers,
    quoted texts and mentioned enum values of the text fill them), with Unicode as it is (not ``\\u`` escapes).
+   Else, when ``timed`` is given (:mod:`.timed`: a timestamp format asked for about one audio or video
+   file), that answer, cut by ``max_tokens``.
 2. No ``tools``, no JSON ``response_format`` and ReAct instructions in a system message: a ReAct step
    (``Thought:``/``Action:``/``Action Input:``, or ``Answer:`` after an ``Observation:`` turn), as
    :mod:`.react` describes. It is never padded to ``answer_words`` nor prefixed by web search.
@@ -267,7 +269,9 @@ def _cut(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
     return text, "stop"
 
 
-def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words: int | None = None) -> AnswerPlan:
+def plan_answer(
+    req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words: int | None = None, timed: str | None = None
+) -> AnswerPlan:
     """Decide what to answer (see the module docstring)."""
     text = last_user_text(req.messages)
     last_role = req.messages[-1].get("role")
@@ -276,6 +280,9 @@ def plan_answer(req: ChatRequest, parts: Sequence[ReceivedPart], *, answer_words
         return AnswerPlan(
             content="", finish_reason="tool_calls", reasoning=reasoning, tool_calls=_tool_calls(req, text)
         )
+    if timed is not None:
+        content, finish = _cut(timed, req)
+        return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     fmt = (req.response_format or {}).get("type")
     react = react_reply(req.messages) if not req.tools and fmt not in ("json_object", "json_schema") else None
     if react is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 import uuid
 from typing import Any
 
@@ -126,9 +127,10 @@ def build_app(state: EmulatorState) -> Starlette:
     """The ASGI app of one emulator, bound to ``state``."""
 
     async def chat_completions(request: Request) -> Response:
+        arrived = time.monotonic()
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        outcome = await run_in_threadpool(handle_chat, state, headers, body)
+        outcome = await run_in_threadpool(handle_chat, state, headers, body, arrived)
         return _response(state, outcome)
 
     async def requests(request: Request) -> Response:

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from .answer import plan_answer
+from .answer import last_user_text, plan_answer
 from .datauri import redact
 from .faults import FAULT_HEADER, Fault
 from .parts import collect_parts, probed
 from .received import Delivery, ReceivedPart, ReceivedRequest
 from .state import AUDIO_STYLES, AudioStyle, EmulatorState
 from .stream import audio_seconds, now, playlist, render_events
+from .timed import timed_answer
 from .usage import prompt_details, usage
 from .validate import ChatRequest, check_media, check_parts, check_payload
 from .wire import Refusal, error_body, invalid
@@ -110,12 +112,16 @@ def _user_parts(payload: Mapping[str, Any] | None, parts: list[ReceivedPart]) ->
     ]
 
 
-def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -> ChatOutcome:
+def handle_chat(
+    state: EmulatorState, headers: Mapping[str, str], body: bytes, arrived: float | None = None
+) -> ChatOutcome:
     """Decide the answer to one chat request and record it in the journal.
 
-    ``headers`` must have lower-case names.
+    ``headers`` must have lower-case names; ``arrived`` is when the request reached the server
+    (:func:`time.monotonic`; now, if not given).
     """
     ticket = state.journal.arrive()
+    arrived = time.monotonic() if arrived is None else arrived
     request_id = str(uuid.uuid4())
     payload: dict[str, Any] | None = None
     parts: list[ReceivedPart] = []
@@ -124,7 +130,8 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
     try:
         check_auth(headers, state.settings.api_key)
         payload = _parse_body(body)
-        fault = _fault(state, headers)
+        wait = state.window.admit(arrived)
+        fault = _fault(state, headers) if wait is None else Fault(status=429, code="limit_requests", retry_after=wait)
         if fault is not None and fault.reset:
             outcome = ChatOutcome(status=0, request_id=request_id, reset=True, fault=fault)
         elif fault is not None and fault.http_status is not None:
@@ -154,6 +161,7 @@ def handle_chat(state: EmulatorState, headers: Mapping[str, str], body: bytes) -
             error_message=_without(error["message"], headers.get("authorization")) if error else None,
             fault=fault,
             delivery=outcome.delivery,
+            arrived=arrived,
         ),
     )
     return outcome
@@ -211,7 +219,9 @@ def _answer(
     parts[:] = [probed(item) for item in pending]
     check_media(req, parts)
     _check_input_tokens(req, parts)
-    plan = plan_answer(req, parts, answer_words=state.settings.answer_words)
+    media = [item for item in pending if item.part.kind in ("audio", "video")]
+    timed = timed_answer(last_user_text(req.messages), media[0].part.kind, media[0].data) if len(media) == 1 else None
+    plan = plan_answer(req, parts, answer_words=state.settings.answer_words, timed=timed)
     seconds = audio_seconds(plan)
     events = render_events(
         plan,

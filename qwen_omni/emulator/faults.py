@@ -249,14 +249,14 @@ class FaultQueue:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults: deque[Fault] = deque()
+        self._faults: deque[Fault | None] = deque()
 
-    def push(self, fault: Fault, times: int = 1) -> None:
-        """Queue ``fault`` for the next ``times`` requests."""
-        if times < 1:
-            raise ValueError(f"times must be 1 or more; got {times}.")
+    def push(self, fault: Fault, times: int = 1, *, after: int = 0) -> None:
+        """Queue ``fault`` for ``times`` requests, once ``after`` more requests have passed untouched."""
+        if times < 1 or after < 0:
+            raise ValueError(f"times must be 1 or more and after 0 or more; got {times}, {after}.")
         with self._lock:
-            self._faults.extend([fault] * times)
+            self._faults.extend([None] * after + [fault] * times)
 
     def pop(self) -> Fault | None:
         """The next queued fault, or None."""

@@ -116,8 +116,9 @@ class ReceivedRequest:
         request_id: the id sent back in ``x-request-id`` and in error bodies.
         error_code: the error code of a refusal, else None.
         error_message: the error message of a refusal, else None.
-        fault: the fault applied to this request, if any.
+        fault: the fault applied to this request, if any (a 429 of the emulator's ``rpm`` limit shows as one).
         delivery: for a streamed answer, how it is going out (see :class:`Delivery`); None for other answers.
+        arrived: when the request arrived, in :func:`time.monotonic` seconds.
 
     Example:
         >>> r = ReceivedRequest(payload={"model": "m"}, headers={}, parts=[], status=200, model="m", request_id="x")
@@ -135,6 +136,7 @@ class ReceivedRequest:
     error_message: str | None = None
     fault: Fault | None = None
     delivery: Delivery | None = None
+    arrived: float = 0.0
 
     @property
     def user_text(self) -> str:

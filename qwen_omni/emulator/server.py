@@ -64,6 +64,12 @@ class Emulator:
         chunk_delay: seconds between chunks.
         first_chunk_delay: seconds before the first chunk.
         answer_words: pad or cut every text answer to this many words (for benchmarks).
+        rpm: admit at most this many requests in any ``rpm_window`` seconds; the others get DashScope's 429
+            ``limit_requests`` with a ``Retry-After`` (see :meth:`set_rate_limit`).
+        rpm_window: the window of ``rpm``, 60 s as documented (shorter to scale the quota down in benchmarks).
+
+    A per-request latency is ``first_chunk_delay`` (server-wide) or ``first-chunk-delay=S`` in one request's
+    ``X-Emulator-Fault`` header.
 
     Example:
         >>> from openai import OpenAI
@@ -85,6 +91,8 @@ class Emulator:
         chunk_delay: float = 0.0,
         first_chunk_delay: float = 0.0,
         answer_words: int | None = None,
+        rpm: int | None = None,
+        rpm_window: float = 60.0,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -95,8 +103,11 @@ class Emulator:
                 chunk_delay=chunk_delay,
                 first_chunk_delay=first_chunk_delay,
                 answer_words=answer_words,
+                rpm=rpm,
+                rpm_window=rpm_window,
             )
         )
+        self._state.window.set(rpm, rpm_window)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -205,14 +216,26 @@ class Emulator:
         self._state.journal.clear()
         self._state.faults.clear()
 
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        """Apply ``fault`` to each of the next ``times`` chat requests (that pass the key check).
+    def set_rate_limit(self, rpm: int | None, window: float = 60.0) -> None:
+        """Admit at most ``rpm`` requests in any ``window`` seconds from now on (None: no limit).
+
+        Example:
+            >>> with Emulator() as emu:
+            ...     emu.set_rate_limit(60, window=6.0)  # the documented 60 a minute, ten times faster
+        """
+        if (rpm is not None and rpm < 1) or window <= 0:
+            raise ValueError(f"rpm must be 1 or more and window positive; got {rpm}, {window}.")
+        self._state.window.set(rpm, window)
+
+    def inject(self, fault: Fault, times: int = 1, *, after: int = 0) -> None:
+        """Apply ``fault`` to each of the next ``times`` chat requests (that pass the key check), once ``after``
+        more requests have passed untouched.
 
         Example:
             >>> with Emulator() as emu:
             ...     emu.inject(Fault(status=429, retry_after=1), times=2)
         """
-        self._state.faults.push(fault, times)
+        self._state.faults.push(fault, times, after=after)
 
     def __repr__(self) -> str:
         settings = self._state.settings

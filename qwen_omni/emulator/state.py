@@ -10,7 +10,9 @@ Example:
 from __future__ import annotations
 
 import bisect
+import math
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,8 +33,12 @@ class Settings:
     chunk_delay: float = 0.0
     first_chunk_delay: float = 0.0
     answer_words: int | None = None
+    rpm: int | None = None
+    rpm_window: float = 60.0
 
     def __post_init__(self) -> None:
+        if (self.rpm is not None and self.rpm < 1) or self.rpm_window <= 0:
+            raise ValueError(f"rpm must be 1 or more and rpm_window positive; got {self.rpm}, {self.rpm_window}.")
         if self.audio_style not in AUDIO_STYLES:
             raise ValueError(f"audio_style must be 'content' or 'transcript'; got {self.audio_style!r}.")
         if self.chunk_delay < 0 or self.first_chunk_delay < 0:
@@ -79,6 +85,39 @@ class Journal:
             self._generation += 1
 
 
+class RequestWindow:
+    """The emulator's request-rate limit: at most ``rpm`` requests admitted in any ``window`` seconds.
+
+    Example:
+        >>> window = RequestWindow(rpm=2, window=60.0)
+        >>> window.admit(0.0), window.admit(1.0), window.admit(2.0)
+        (None, None, 58)
+    """
+
+    def __init__(self, rpm: int | None = None, window: float = 60.0) -> None:
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque()
+        self.set(rpm, window)
+
+    def set(self, rpm: int | None, window: float = 60.0) -> None:
+        """Change the limit (None: no limit) and forget the requests admitted so far."""
+        with self._lock:
+            self.rpm, self.window = rpm, window
+            self._times.clear()
+
+    def admit(self, now: float) -> int | None:
+        """None if a request arriving at ``now`` is admitted (and counted), else the whole seconds to wait."""
+        with self._lock:
+            if self.rpm is None:
+                return None
+            while self._times and self._times[0] <= now - self.window:
+                self._times.popleft()
+            if len(self._times) < self.rpm:
+                self._times.append(now)
+                return None
+            return max(1, math.ceil(self._times[0] + self.window - now))
+
+
 @dataclass
 class EmulatorState:
     """Everything the app needs from its emulator."""
@@ -86,6 +125,7 @@ class EmulatorState:
     settings: Settings
     journal: Journal = field(default_factory=Journal)
     faults: FaultQueue = field(default_factory=FaultQueue)
+    window: RequestWindow = field(default_factory=RequestWindow)
     #: Set while the emulator stops: streams still playing are cut at once.
     closing: threading.Event = field(default_factory=threading.Event)
     #: The server's transport for a client address (``scope["client"]``), to reset a connection; set by the server.

@@ -1,5 +1,7 @@
 """The emulator's token accounting, after the Qwen-Omni guide's rules, with the rates from each profile.
 
+The rules live in :mod:`qwen_omni.tokens`, shared with the long-media planner.
+
 Prompt: text ≈ characters / 4; an image ``ceil(w / patch) * ceil(h / patch)`` tokens clamped to
 [``min_image_tokens``, 1280] (256 for an image sent by URL, whose size is unknown); audio
 ``seconds * audio_input_tokens_per_second``; a video file its frames sampled at ``fps`` (default 2) times the
@@ -22,26 +24,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qwen_omni.profiles import ModelProfile
+from qwen_omni.tokens import DEFAULT_VIDEO_FPS, image_tokens
 
 from .answer import AnswerPlan, count_words
 from .received import ReceivedPart, message_text
 from .validate import ChatRequest
 
-#: The cap on one image's tokens (the guide's default).
-MAX_IMAGE_TOKENS = 1280
 #: Tokens counted for one image, or one frame, sent by URL (never fetched, so its size is unknown).
 URL_IMAGE_TOKENS = 256
 #: Seconds assumed for audio or video sent by URL.
 URL_MEDIA_SECONDS = 10.0
-#: Frames per second sampled from a video file when its part sets no ``fps``.
-DEFAULT_VIDEO_FPS = 2.0
-
-
-def image_tokens(width: int, height: int, profile: ModelProfile) -> int:
-    """Tokens of one image of ``width`` x ``height`` pixels."""
-    patch = profile.image_patch_px
-    tokens = math.ceil(width / patch) * math.ceil(height / patch)
-    return max(profile.min_image_tokens, min(MAX_IMAGE_TOKENS, tokens))
 
 
 def text_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
@@ -114,12 +106,9 @@ def usage(req: ChatRequest, parts: Sequence[ReceivedPart], plan: AnswerPlan, aud
 
 
 __all__ = [
-    "DEFAULT_VIDEO_FPS",
-    "MAX_IMAGE_TOKENS",
     "URL_IMAGE_TOKENS",
     "URL_MEDIA_SECONDS",
     "completion_details",
-    "image_tokens",
     "prompt_details",
     "text_tokens",
     "usage",

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from qwen_omni import profiles
-from qwen_omni.emulator import usage
+from qwen_omni import profiles, tokens
 from qwen_omni.profiles import MediaLimits, ModelProfile, get_profile
 
 MB = 1024 * 1024
@@ -215,7 +214,7 @@ SHARED: list[tuple[Any, Any, str]] = [
     (profiles.SEED_MAX, 2**31 - 1, RULES + ": seed in [0, 2^31-1]"),
     (profiles.OUTPUT_SAMPLE_RATE, 24_000, "README Streaming response: 24,000 Hz"),
     (profiles.OUTPUT_AUDIO_FORMAT, "wav", RULES + ": only wav accepted"),
-    (usage.MAX_IMAGE_TOKENS, 1_280, TOKENS + ": default cap 1,280 per image"),
+    (tokens.MAX_IMAGE_TOKENS, 1_280, TOKENS + ": default cap 1,280 per image"),
 ]
 
 

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from qwen_omni import media, samples
 from qwen_omni.audio import wav_to_pcm16
-from qwen_omni.media import image_size, probe, sample_frames
+from qwen_omni.media import encoding, image_size, probe, sample_frames
 
 
 def _decode_rgb(data: bytes) -> NDArray[np.uint8]:
@@ -62,7 +62,7 @@ def test_tone_mp3() -> None:
 
 
 def test_tone_mp3_refuses_to_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(media, "_has_encoder", lambda name: False)
+    monkeypatch.setattr(encoding, "has_encoder", lambda name: False)
     with pytest.raises(RuntimeError, match="no MP3 encoder"):
         samples.tone_mp3()
 

@@ -1,0 +1,85 @@
+"""Every segment's lines, put together in the whole recording's time: ordered, overlaps deduplicated, rendered.
+
+Where segments overlap, the same words are heard twice; a line of a later segment that starts inside the
+overlap and says what a line of the earlier segment near the same time says is dropped.
+
+Example:
+    >>> a = [TimedLine(0.0, 2.0, "Hello there.", 0), TimedLine(9.0, 10.5, "See you soon.", 0)]
+    >>> b = [TimedLine(9.1, 10.4, "See you soon!", 1), TimedLine(11.0, 12.0, "Bye.", 1)]
+    >>> [line.text for line in merge_lines([a, b], [(0.0, 10.5), (8.5, 20.0)])]
+    ['Hello there.', 'See you soon.', 'Bye.']
+    >>> print(render_lines(merge_lines([a], [(0.0, 10.5)]), "caption"))
+    [00:00:00.000 --> 00:00:02.000] Hello there.
+    [00:00:09.000 --> 00:00:10.500] See you soon.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from typing import Literal, assert_never
+
+from .modes import clock
+from .timestamps import TimedLine
+
+__all__ = ["merge_lines", "render_lines"]
+
+#: Texts at least this similar (difflib's ratio, after normalising) count as the same line.
+SAME_TEXT = 0.8
+#: Lines this many seconds apart or closer may be duplicates.
+SAME_TIME = 2.0
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def _same(a: TimedLine, b: TimedLine, slack: float) -> bool:
+    if a.start is None or b.start is None or abs(a.start - b.start) > slack:
+        return False
+    return difflib.SequenceMatcher(None, _normal(a.text), _normal(b.text)).ratio() >= SAME_TEXT
+
+
+def merge_lines(per_segment: Sequence[Sequence[TimedLine]], spans: Sequence[tuple[float, float]]) -> list[TimedLine]:
+    """One ordered list from each segment's lines (in segment order) and the segments' ``(start, end)``."""
+    merged: list[TimedLine] = []
+    previous: Sequence[TimedLine] = ()
+    for number, lines in enumerate(per_segment):
+        overlap_end = spans[number - 1][1] if number else None
+        slack = max(SAME_TIME, (overlap_end - spans[number][0]) if overlap_end is not None else 0.0)
+        for line in lines:
+            inside = overlap_end is not None and line.start is not None and line.start <= overlap_end
+            if inside and any(_same(line, earlier, slack) for earlier in previous):
+                continue
+            merged.append(line)
+        previous = lines
+    timed_key = -1.0
+    keyed = []
+    for position, line in enumerate(merged):
+        if line.start is not None:
+            timed_key = line.start
+        keyed.append((timed_key, position, line))
+    return [line for _, _, line in sorted(keyed, key=lambda item: (item[0], item[1]))]
+
+
+def render_lines(lines: Sequence[TimedLine], style: Literal["caption", "description", "plain"]) -> str:
+    """Lines as text: ``[HH:MM:SS.mmm --> HH:MM:SS.mmm] text`` (caption), ``HH:MM:SS.mmm – HH:MM:SS.mmm text``
+    (description) or the texts alone (plain). A line without a time is marked ``[time unknown]``."""
+    out = []
+    for line in lines:
+        if style == "plain":
+            out.append(line.text)
+            continue
+        if line.start is None:
+            out.append(f"[time unknown] {line.text}")
+            continue
+        start = clock(line.start, millis=True)
+        end = clock(line.end, millis=True) if line.end is not None else "?"
+        if style == "caption":
+            out.append(f"[{start} --> {end}] {line.text}")
+        elif style == "description":
+            out.append(f"{start} – {end} {line.text}")
+        else:
+            assert_never(style)
+    return "\n".join(out)

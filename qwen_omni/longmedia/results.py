@@ -1,0 +1,119 @@
+"""What a long-media run gives back: each segment's answer or the reason it was skipped, and the whole result.
+
+Example:
+    >>> skipped = SkippedSegment(3, 540.0, 720.0, "ServerError: upstream timed out (status 503)")
+    >>> skipped.describe()
+    'segment 4 (00:09:00 - 00:12:00): ServerError: upstream timed out (status 503)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .modes import Mode, clock
+from .plan import Plan
+from .timestamps import TimedLine
+
+__all__ = ["LongMediaResult", "SegmentAnswer", "SegmentOutcome", "SkippedSegment"]
+
+
+@dataclass(frozen=True)
+class SegmentAnswer:
+    """One segment's answer: the model's ``text`` as received and its ``lines`` in the whole file's time.
+
+    ``notes`` say what was off in its times; ``cached`` is True when it came from the cache (no request);
+    ``truncated`` when the model stopped at its output limit (the text is then incomplete).
+    """
+
+    index: int
+    start: float
+    end: float
+    text: str
+    lines: tuple[TimedLine, ...]
+    notes: tuple[str, ...] = ()
+    finish_reason: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    cached: bool = False
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
+@dataclass(frozen=True)
+class SkippedSegment:
+    """A segment with no answer, and why (``error`` is the exception met, when there was one)."""
+
+    index: int
+    start: float
+    end: float
+    reason: str
+    error: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> str:
+        return f"segment {self.index + 1} ({clock(self.start)} - {clock(self.end)}): {self.reason}"
+
+
+SegmentOutcome = SegmentAnswer | SkippedSegment
+
+
+@dataclass(frozen=True)
+class LongMediaResult:
+    """The whole recording's result.
+
+    Attributes:
+        name: the recording's name.
+        mode: what was asked (``transcript``, ``subtitles``, ``description``, ``summary``, ``custom``).
+        plan: how it was cut (see :meth:`~qwen_omni.longmedia.plan.Plan.describe`).
+        answers: the segments answered, in order.
+        skipped: the segments not answered, with the reason (never silently missing).
+        lines: every timed line, in the whole file's time, ordered, overlaps deduplicated.
+        text: the output: the transcript or description as timed lines, the SRT or WebVTT file, the summary,
+            or the custom answers one after another.
+        notes: what the reader should know (times that could not be used, cut answers, missing parts).
+        requests: requests sent (cached answers cost none).
+    """
+
+    name: str
+    mode: Mode
+    model: str
+    plan: Plan
+    answers: tuple[SegmentAnswer, ...]
+    skipped: tuple[SkippedSegment, ...]
+    lines: tuple[TimedLine, ...]
+    text: str
+    notes: tuple[str, ...] = ()
+    requests: int = 0
+    reduce_model: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every segment was answered in full."""
+        return not self.skipped and not any(a.truncated for a in self.answers)
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(int(a.usage.get("total_tokens") or 0) for a in self.answers)
+
+    def metadata(self) -> dict[str, Any]:
+        """Plain facts about the run, for a document's metadata."""
+        return {
+            "file_name": self.name,
+            "mode": self.mode,
+            "model": self.model,
+            "duration": self.plan.duration,
+            "segments": len(self.plan.segments),
+            "skipped": [s.describe() for s in self.skipped],
+            "notes": list(self.notes),
+            "complete": self.complete,
+        }
+
+
+def gather_notes(answers: Sequence[SegmentAnswer], skipped: Sequence[SkippedSegment]) -> list[str]:
+    """The notes of every answer, and one per truncated answer and per skipped segment."""
+    notes = [note for answer in answers for note in answer.notes]
+    notes += [f"segment {a.index + 1}: the answer stopped at the model's output limit" for a in answers if a.truncated]
+    notes += [f"skipped {s.describe()}" for s in skipped]
+    return notes

@@ -1,0 +1,589 @@
+"""``LongMedia``: a long recording into a timestamped transcript, description, subtitles or a summary, in one call.
+
+One run plans the recording within every limit of the model (:mod:`.plan`), cuts and sends its segments at
+the quota's pace, and merges the answers in the whole file's time:
+
+- **Pace.** Every request goes through the client, so its :class:`~qwen_omni.ratelimit.RateLimiter` (60
+  requests and 100,000 tokens a minute by default) makes it wait for room instead of failing; each segment
+  tells the limiter the tokens it is expected to use. A 429 that still arrives is waited out and retried.
+- **Concurrency.** At most ``concurrency`` requests in flight, counted by one :class:`~.concurrency.Slots`
+  shared by every call on this object (and by other objects given the same ``Slots``), across files.
+- **Failures.** Each segment is retried (``retries``) on connection errors, 5xx, broken streams and 429s.
+  With ``on_error="skip"`` a segment that still fails is recorded in ``result.skipped`` with its reason;
+  with ``"raise"`` a :class:`~qwen_omni.errors.SegmentFailedError` names the file and the segment and
+  carries every answer already received in ``partial``. Nothing received is ever thrown away.
+- **Resumption.** With ``cache=`` (a folder), each answer is stored as it arrives, keyed by the recording's
+  content hash, the segment, the model, the task and the prompt; a rerun sends only what is missing.
+- **Memory.** Segments are cut lazily, and only while a request slot is free, so memory holds the segments
+  in flight, whatever the recording's length.
+
+Example:
+    >>> from qwen_omni import OmniClient, samples
+    >>> from qwen_omni.emulator import Emulator
+    >>> with Emulator() as emu:
+    ...     pipeline = LongMedia(OmniClient(api_key="sk-test", base_url=emu.base_url), model="qwen-omni-turbo")
+    ...     result = pipeline.run(samples.tone_wav(3.0), "transcript", name="tone.wav")
+    >>> print(result.text)
+    [00:00:00.000 --> 00:00:03.000] A voice at 440 Hz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from dataclasses import asdict, replace
+from typing import Any, Literal, TypeVar, assert_never
+
+from ..client import OmniClient
+from ..errors import (
+    APIConnectionError,
+    IncompleteResponseError,
+    MediaError,
+    QwenOmniError,
+    RateLimitError,
+    SegmentFailedError,
+    ServerError,
+    StreamErrorEvent,
+    StreamModerationError,
+)
+from ..parts import TextPart
+from ..profiles import DEFAULT_MODEL, get_profile
+from ..request import Message, RequestOptions
+from ..stream import OmniResult
+from .cache import AnswerCache, CachedAnswer, cache_key
+from .concurrency import Slots
+from .inputs import Recording, RecordingLike, as_recording
+from .merge import merge_lines, render_lines
+from .modes import Mode, Task, Where, clock, segment_prompt, task_of
+from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
+from .progress import progress_bar
+from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
+from .segments import Piece, pieces
+from .subtitles import to_srt, to_vtt
+from .summary import reduce_notes
+from .timestamps import TimedLine, timed_lines
+
+__all__ = ["Ask", "LongMedia", "OnError"]
+
+OnError = Literal["raise", "skip"]
+Ask = Callable[[list[Message], RequestOptions], Awaitable[OmniResult]]
+"""How a request is sent: ``client.acomplete`` by default; a framework face may pass its own (to be seen by
+its callbacks), as long as it goes through a client with the shared rate limiter."""
+
+#: 429s one segment waits out before it counts as failed.
+RATE_LIMIT_WAITS = 8
+_RETRYABLE = (APIConnectionError, ServerError, IncompleteResponseError, StreamErrorEvent)
+T = TypeVar("T")
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, StreamModerationError):
+        return False
+    return isinstance(error, _RETRYABLE)
+
+
+class _Run:
+    """One recording's segments in flight: what has been answered (in any order) and what is left."""
+
+    def __init__(self, owner: LongMedia, recording: Recording, plan: Plan, mode: Mode, prompt: str | None) -> None:
+        self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
+        self.task = owner.task(mode, plan.kind)
+        self.done: dict[int, SegmentOutcome] = {}
+        self.requests = 0
+        self._changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()
+        count = len(plan.segments)
+        self.prompts = {
+            s.index: segment_prompt(self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
+            for s in plan.segments
+        }
+        self.keys: dict[int, str] = {}
+
+    # -- producing ------------------------------------------------------------------------------------
+
+    async def _load_cache(self) -> None:
+        cache = self.owner.cache
+        if cache is None:
+            return
+        source = await asyncio.to_thread(self.recording.content_hash)
+        encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.audio_rate}/{self.plan.frame_size}"
+        for segment in self.plan.segments:
+            key = cache_key(
+                source=source, start=segment.start, end=segment.end, delivery=segment.delivery, encoding=encoding,
+                model=self.plan.model, task=self.task, prompt=self.prompts[segment.index],
+            )  # fmt: skip
+            self.keys[segment.index] = key
+            hit = cache.get(key)
+            if hit is not None:
+                self.done[segment.index] = self._answer(segment, hit.text, hit.finish_reason, hit.usage, cached=True)
+
+    async def _produce(self) -> None:
+        """Cut the segments not answered yet, one per free slot, and send each."""
+        slots = self.owner.slots
+        generator: Generator[Piece, None, None] = pieces(self.recording, self.plan, skip=set(self.done))
+        try:
+            while True:
+                await slots.aacquire()
+                try:
+                    piece = await asyncio.to_thread(next, generator, None)
+                except BaseException:
+                    slots.release()
+                    raise
+                if piece is None:
+                    slots.release()
+                    break
+                self._in_flight.add(piece.segment.index)
+                task = asyncio.create_task(self._send(piece))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        except Exception as exc:  # the file could not be cut from here on; what is in flight goes on
+            error = (
+                exc if isinstance(exc, QwenOmniError) else MediaError(f"{self.recording.name}: cutting failed: {exc!r}")
+            )
+            for segment in self.plan.segments:
+                if segment.index not in self.done and segment.index not in self._in_flight:
+                    reason = f"{type(error).__name__}: {error}"
+                    self._settle(SkippedSegment(segment.index, segment.start, segment.end, reason, error))
+        finally:
+            await asyncio.to_thread(generator.close)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        for segment in self.plan.segments:  # a span the media did not reach (its end had no sound or frame)
+            if segment.index not in self.done:
+                self._settle(SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here"))
+
+    def _settle(self, outcome: SegmentOutcome) -> None:
+        self.done.setdefault(outcome.index, outcome)
+        self._changed.set()
+
+    async def _send(self, piece: Piece) -> None:
+        segment = piece.segment
+        outcome: SegmentOutcome
+        try:
+            outcome = await self._ask(piece)
+        except Exception as exc:  # a custom ``ask`` may raise anything; the client raises only QwenOmniError
+            where = f"{self.recording.name}, segment {segment.index + 1} of {len(self.plan.segments)}"
+            reason = f"{type(exc).__name__}: {exc} ({where})"
+            outcome = SkippedSegment(segment.index, segment.start, segment.end, reason, exc)
+        finally:
+            self.owner.slots.release()
+            self._in_flight.discard(segment.index)
+        self._settle(outcome)
+
+    async def _ask(self, piece: Piece) -> SegmentAnswer:
+        owner, segment = self.owner, piece.segment
+        prompt = self.prompts[segment.index]
+        message = Message("user", [piece.part, TextPart(prompt)])
+        options = owner.request_options
+        expected = segment.tokens_in + segment.tokens_out
+        attempt = waits = 0
+        while True:
+            try:
+                with owner._expect(expected):
+                    self.requests += 1
+                    result = await owner.ask([message], options)
+                break
+            except RateLimitError as exc:
+                if exc.code == "insufficient_quota" or waits >= RATE_LIMIT_WAITS:
+                    raise
+                waits += 1
+                await asyncio.sleep(owner.retry_delay * 2 ** min(waits, 5))
+            except QwenOmniError as exc:
+                if not _retryable(exc) or attempt >= owner.retries:
+                    raise
+                attempt += 1
+                await asyncio.sleep(owner.retry_delay * 2 ** (attempt - 1))
+        usage = asdict(result.usage) if result.usage is not None else {}
+        if owner.cache is not None and segment.index in self.keys:
+            owner.cache.put(self.keys[segment.index], CachedAnswer(result.text, result.finish_reason, usage))
+        return self._answer(segment, result.text, result.finish_reason, usage, cached=False)
+
+    def _answer(
+        self, segment: PlannedSegment, text: str, finish: str | None, usage: dict[str, Any], *, cached: bool
+    ) -> SegmentAnswer:
+        timed = self.task != "custom" or self.owner.custom_timestamps
+        lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index) if timed else ([], ())
+        return SegmentAnswer(
+            segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached
+        )
+
+    # -- consuming ------------------------------------------------------------------------------------
+
+    async def outcomes(self) -> AsyncIterator[SegmentOutcome]:
+        """Each segment's outcome, in order, as soon as it and all before it are settled."""
+        await self._load_cache()
+        bar = progress_bar(self.owner.progress, total=len(self.plan.segments), desc=self.recording.name)
+        producer = asyncio.create_task(self._produce())
+        try:
+            for segment in self.plan.segments:
+                while segment.index not in self.done:
+                    if producer.done():
+                        producer.result()  # re-raises what stopped it
+                        if segment.index not in self.done:
+                            raise RuntimeError(f"segment {segment.index} was never settled")  # pragma: no cover
+                    self._changed.clear()
+                    waiter = asyncio.create_task(self._changed.wait())
+                    try:
+                        await asyncio.wait({waiter, producer}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        waiter.cancel()
+                outcome = self.done[segment.index]
+                bar.update(1)
+                if isinstance(outcome, SkippedSegment):
+                    bar.set_postfix_str(
+                        f"skipped {len([o for o in self.done.values() if isinstance(o, SkippedSegment)])}"
+                    )
+                yield outcome
+            await producer
+        finally:
+            bar.close()
+            if not producer.done():
+                producer.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(producer, *list(self._tasks), return_exceptions=True)
+
+    def received(self) -> list[SegmentAnswer]:
+        """Every answer received so far, in order (also those after a segment still missing)."""
+        return [o for _, o in sorted(self.done.items()) if isinstance(o, SegmentAnswer)]
+
+
+class LongMedia:
+    """Transcribe, describe, subtitle or summarise recordings of any length (see the module docstring).
+
+    Args:
+        client: the :class:`~qwen_omni.OmniClient` to send through; by default one reading
+            ``DASHSCOPE_API_KEY``, with a :class:`~qwen_omni.ratelimit.RateLimiter` of the documented quota.
+        model: the model for the segments.
+        reduce_model: the model that writes a summary from the segments' notes (default: ``model``).
+        options: how to cut and encode (:class:`~.plan.PlanOptions`).
+        concurrency: requests in flight at once, or a :class:`~.concurrency.Slots` to share with others.
+        retries: tries again per segment after a connection error, a 5xx or a broken stream.
+        retry_delay: seconds before the first retry (doubled each time).
+        on_error: ``"raise"`` or ``"skip"`` (see the module docstring).
+        cache: a folder (or an :class:`~.cache.AnswerCache`) for segment answers; None: no cache.
+        progress: a tqdm bar on stderr per recording (or tqdm's options as a dict).
+        request_options: further options of every segment request (``temperature``, ``max_tokens``...);
+            answers are text only.
+        custom_timestamps: parse and shift times in answers to a custom prompt too.
+        summary_from: what a summary's map step asks of each segment: ``"notes"`` (timestamped key points),
+            ``"transcript"`` (a summary of the transcript; free after :meth:`transcribe` with a cache), or
+            ``"auto"`` (the transcript for audio, where the speech is the content; notes for video).
+        ask: send requests some other way (see :data:`Ask`).
+    """
+
+    def __init__(
+        self,
+        client: OmniClient | None = None,
+        *,
+        model: str = DEFAULT_MODEL,
+        reduce_model: str | None = None,
+        options: PlanOptions | None = None,
+        concurrency: int | Slots = 4,
+        retries: int = 2,
+        retry_delay: float = 1.0,
+        on_error: OnError = "raise",
+        cache: str | os.PathLike[str] | AnswerCache | None = None,
+        progress: bool | dict[str, Any] = False,
+        request_options: RequestOptions | None = None,
+        custom_timestamps: bool = False,
+        summary_from: Literal["auto", "notes", "transcript"] = "auto",
+        ask: Ask | None = None,
+    ) -> None:
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f'on_error must be "raise" or "skip"; got {on_error!r}.')
+        if retries < 0 or retry_delay < 0:
+            raise ValueError(f"retries and retry_delay must be 0 or more; got {retries}, {retry_delay}.")
+        if client is None:
+            from ..ratelimit import RateLimiter
+
+            client = OmniClient(rate_limiter=RateLimiter())
+        self.client = client
+        self.model = model
+        self.reduce_model = reduce_model or model
+        self.options = options or PlanOptions()
+        self.slots = concurrency if isinstance(concurrency, Slots) else Slots(concurrency)
+        self.retries, self.retry_delay, self.on_error = retries, retry_delay, on_error
+        self.cache = cache if isinstance(cache, AnswerCache) or cache is None else AnswerCache(cache)
+        self.progress = progress
+        base = request_options or RequestOptions()
+        self.request_options = replace(base, model=model, modalities=["text"], voice=None)
+        self.custom_timestamps = custom_timestamps
+        self.summary_from = summary_from
+        self.ask: Ask = ask or self.client.acomplete
+
+    def __repr__(self) -> str:
+        return (
+            f"LongMedia(model={self.model!r}, concurrency={self.slots.limit}, on_error={self.on_error!r}, "
+            f"cache={self.cache!r})"
+        )
+
+    def task(self, mode: Mode, kind: str) -> Task:
+        """What each segment is asked in ``mode``, for a recording of ``kind``."""
+        if self.summary_from != "auto":
+            return task_of(mode, summary_from=self.summary_from)
+        return task_of(mode, summary_from="transcript" if kind == "audio" else "notes")
+
+    def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
+        expect = getattr(self.client.rate_limiter, "expect", None)
+        return expect(tokens) if callable(expect) else contextlib.nullcontext()
+
+    # -- planning ---------------------------------------------------------------------------------------
+
+    def plan(
+        self,
+        recording: RecordingLike,
+        mode: Mode = "transcript",
+        *,
+        prompt: str | None = None,
+        name: str | None = None,
+        options: PlanOptions | None = None,
+    ) -> Plan:
+        """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``)."""
+        rec = as_recording(recording, name=name)
+        template = segment_prompt(self.task(mode, "audio"), Where("audio", 0, 2, 0.0, 1.0), custom=prompt or "")
+        return make_plan(
+            rec, self.model, mode, options or self.options, prompt_tokens=prompt_token_estimate(template) + 50
+        )
+
+    def dry_run(
+        self, recording: RecordingLike, mode: Mode = "transcript", *, prices: Prices | None = None, **kwargs: Any
+    ) -> str:
+        """The plan as text (segments, bytes, estimated tokens and, with ``prices``, cost); nothing is sent."""
+        return self.plan(recording, mode, **kwargs).describe(prices)
+
+    # -- running ----------------------------------------------------------------------------------------
+
+    async def aiter_segments(
+        self,
+        recording: RecordingLike,
+        mode: Mode = "transcript",
+        *,
+        prompt: str | None = None,
+        name: str | None = None,
+        options: PlanOptions | None = None,
+    ) -> AsyncIterator[SegmentOutcome]:
+        """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes."""
+        rec = as_recording(recording, name=name)
+        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        run = _Run(self, rec, plan, mode, prompt)
+        async for outcome in run.outcomes():
+            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
+                raise self._failure(run, outcome)
+            yield outcome
+
+    def iter_segments(
+        self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any
+    ) -> Iterator[SegmentOutcome]:
+        """The sync form of :meth:`aiter_segments` (the requests run on an event loop in a helper thread)."""
+        return _iterate_in_thread(lambda: self.aiter_segments(recording, mode, **kwargs))
+
+    async def arun(
+        self,
+        recording: RecordingLike,
+        mode: Mode = "transcript",
+        *,
+        prompt: str | None = None,
+        name: str | None = None,
+        options: PlanOptions | None = None,
+        subtitle_format: Literal["srt", "vtt"] = "srt",
+    ) -> LongMediaResult:
+        """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`)."""
+        rec = as_recording(recording, name=name)
+        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        run = _Run(self, rec, plan, mode, prompt)
+        async for outcome in run.outcomes():
+            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
+                raise self._failure(run, outcome)
+        answers = run.received()
+        skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
+        result = self._result(run, answers, skipped, subtitle_format)
+        if mode == "summary":
+            result = await self._summarise(result)
+        return result
+
+    def run(self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any) -> LongMediaResult:
+        """The sync form of :meth:`arun`."""
+        return _run_sync(self.arun(recording, mode, **kwargs))
+
+    def transcribe(self, recording: RecordingLike, **kwargs: Any) -> LongMediaResult:
+        """A verbatim transcript with a time span per line, in the whole recording's time."""
+        return self.run(recording, "transcript", **kwargs)
+
+    def describe(self, recording: RecordingLike, **kwargs: Any) -> LongMediaResult:
+        """A timestamped description, in the Qwen-Omni guide's format."""
+        return self.run(recording, "description", **kwargs)
+
+    def subtitles(
+        self, recording: RecordingLike, *, format: Literal["srt", "vtt"] = "srt", **kwargs: Any
+    ) -> LongMediaResult:
+        """Subtitles: ``result.text`` is the SRT (or WebVTT) file."""
+        return self.run(recording, "subtitles", subtitle_format=format, **kwargs)
+
+    def summarize(self, recording: RecordingLike, **kwargs: Any) -> LongMediaResult:
+        """One summary of the whole recording, from timestamped notes on each segment (map-reduce)."""
+        return self.run(recording, "summary", **kwargs)
+
+    def ask_each(self, recording: RecordingLike, prompt: str, **kwargs: Any) -> LongMediaResult:
+        """The caller's own ``prompt`` about each segment (told where the segment lies in the recording)."""
+        return self.run(recording, "custom", prompt=prompt, **kwargs)
+
+    # -- results ----------------------------------------------------------------------------------------
+
+    def _failure(self, run: _Run, outcome: SkippedSegment) -> SegmentFailedError:
+        answers = run.received()
+        skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
+        partial = self._result(run, answers, skipped, "srt")
+        message = (
+            f"{run.recording.name}: {outcome.describe()}. {len(answers)} of {len(run.plan.segments)} segment(s) were "
+            "answered and are kept in .partial; rerun with cache= to send only the rest, or on_error='skip'."
+        )
+        cause = outcome.error if outcome.error is not None else QwenOmniError(outcome.reason)
+        error = SegmentFailedError(
+            message, recording=run.recording.name, segment=outcome.index, cause=cause, partial=partial
+        )
+        error.__cause__ = cause
+        return error
+
+    def _result(
+        self,
+        run: _Run,
+        answers: list[SegmentAnswer],
+        skipped: list[SkippedSegment],
+        subtitle_format: Literal["srt", "vtt"],
+    ) -> LongMediaResult:
+        plan, mode = run.plan, run.mode
+        lines = merge_lines([a.lines for a in answers], [(a.start, a.end) for a in answers])
+        notes = gather_notes(answers, skipped)
+        text = self._render(mode, answers, lines, subtitle_format, notes)
+        return LongMediaResult(
+            name=run.recording.name,
+            mode=mode,
+            model=plan.model,
+            plan=plan,
+            answers=tuple(answers),
+            skipped=tuple(skipped),
+            lines=tuple(lines),
+            text=text,
+            notes=tuple(notes),
+            requests=run.requests,
+            reduce_model=self.reduce_model if mode == "summary" else None,
+        )
+
+    @staticmethod
+    def _render(
+        mode: Mode,
+        answers: list[SegmentAnswer],
+        lines: list[TimedLine],
+        subtitle_format: Literal["srt", "vtt"],
+        notes: list[str],
+    ) -> str:
+        if mode == "transcript" or mode == "summary":
+            return render_lines(lines, "caption")
+        if mode == "description":
+            return render_lines(lines, "description")
+        if mode == "subtitles":
+            text, cue_notes = to_srt(lines) if subtitle_format == "srt" else to_vtt(lines)
+            notes.extend(cue_notes)
+            return text
+        if mode == "custom":
+            return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.text.strip()}" for a in answers)
+        assert_never(mode)
+
+    async def _summarise(self, result: LongMediaResult) -> LongMediaResult:
+        missing = ", ".join(f"{clock(s.start)} to {clock(s.end)}" for s in result.skipped) or None
+        options = replace(self.request_options, model=self.reduce_model)
+        profile = get_profile(self.reduce_model, warn=False)
+        requests = 0
+
+        async def ask(prompt: str) -> str:
+            nonlocal requests
+            requests += 1
+            with self._expect(prompt_token_estimate(prompt) + 1_000):
+                answer = await self.ask([Message("user", prompt)], options)
+            return answer.text
+
+        duration = result.plan.duration or (result.answers[-1].end if result.answers else 0.0)
+        budget = int(profile.max_input_tokens * 0.8)
+        if not result.lines:
+            return replace(result, text="", notes=(*result.notes, "nothing to summarise: no segment gave notes"))
+        summary = await reduce_notes(ask, result.name, duration, result.lines, budget_tokens=budget, missing=missing)
+        return replace(result, text=summary.strip(), requests=result.requests + requests)
+
+
+# --------------------------------------------------------------------------------------------- sync forms
+
+
+def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end: here if no event loop runs in this thread, else on a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="qwen-omni-longmedia")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
+    """The items of an async iterator, produced on an event loop in a helper thread, yielded here."""
+    import queue
+
+    items: queue.Queue[tuple[str, Any]] = queue.Queue()
+    loop = asyncio.new_event_loop()
+    task_box: dict[str, asyncio.Task[None]] = {}
+
+    async def pump() -> None:
+        try:
+            async for item in make():
+                items.put(("item", item))
+        except BaseException as exc:
+            items.put(("error", exc))
+            return
+        items.put(("done", None))
+
+    def target() -> None:
+        asyncio.set_event_loop(loop)
+        task_box["task"] = loop.create_task(pump())
+        try:
+            loop.run_until_complete(task_box["task"])
+        except BaseException:  # cancelled because the caller stopped iterating
+            pass
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=target, name="qwen-omni-longmedia", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = items.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        if thread.is_alive():
+            while "task" not in task_box and thread.is_alive():
+                thread.join(0.01)
+            if "task" in task_box:
+                loop.call_soon_threadsafe(task_box["task"].cancel)
+            thread.join()
