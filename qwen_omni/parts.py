@@ -453,30 +453,3 @@ def wire_urls(part: Mapping[str, Any]) -> list[str]:
     if kind == "video_frames":
         return [str(u) for u in part["video"]]
     return []
-
-
-__all__ = [
-    "MEDIA_PART_TYPES",
-    "REMOTE_SCHEMES",
-    "AudioPart",
-    "ImagePart",
-    "Loaded",
-    "MediaKind",
-    "Part",
-    "Source",
-    "TextPart",
-    "VideoFramesPart",
-    "VideoPart",
-    "WireKind",
-    "check_data_uri_size",
-    "check_fps",
-    "data_uri",
-    "kind_from_name",
-    "load_source",
-    "media_part",
-    "normalize_audio_format",
-    "sniff_audio_format",
-    "sniff_image_mime",
-    "wire_kind",
-    "wire_urls",
-]
