@@ -167,14 +167,16 @@ class OmniClient:
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        keep_audio: bool = True,
         **overrides: Any,
     ) -> ResponseStream:
         """Validate and send; iterate the result for deltas as they arrive. ``overrides`` are options.
 
-        Close the stream (``close()``, ``with``, or let it go) to hang up before the end.
+        Close the stream (``close()``, ``with``, or let it go) to hang up before the end. ``keep_audio=False``
+        leaves ``result.audio`` empty, for a caller that keeps the ``AudioDelta`` pieces itself.
         """
         payload = self.prepare(messages, options, **overrides)
-        return ResponseStream(self, payload, extra_headers)
+        return ResponseStream(self, payload, extra_headers, keep_audio=keep_audio)
 
     def astream(
         self,
@@ -182,11 +184,12 @@ class OmniClient:
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        keep_audio: bool = True,
         **overrides: Any,
     ) -> AsyncResponseStream:
         """The async form of :meth:`stream`: ``async with client.astream(...) as s: async for delta in s``."""
         payload = self.prepare(messages, options, **overrides)
-        return AsyncResponseStream(self, payload, extra_headers)
+        return AsyncResponseStream(self, payload, extra_headers, keep_audio=keep_audio)
 
     def complete(
         self,

@@ -56,12 +56,13 @@ _CLOSING: set[asyncio.Task[None]] = set()
 class _Call:
     """One call's attempts, without I/O: deadline, accumulator, what was delivered, and whether to retry."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any]) -> None:
+    def __init__(self, client: OmniClient, payload: dict[str, Any], *, keep_audio: bool = True) -> None:
         self.client = client
         self.payload = payload
         self.attempt = 0
         self.delivered = False
-        self.accumulator = StreamAccumulator()
+        self.keep_audio = keep_audio
+        self.accumulator = StreamAccumulator(keep_audio=keep_audio)
         self._deadline: Deadline | None = None
 
     @property
@@ -74,7 +75,7 @@ class _Call:
 
     def start_attempt(self) -> float | None:
         """A fresh accumulator; the timeout of this attempt's HTTP request (the time the call has left)."""
-        self.accumulator = StreamAccumulator()
+        self.accumulator = StreamAccumulator(keep_audio=self.keep_audio)
         return self.deadline.remaining()
 
     def check_response(self, headers: Mapping[str, str]) -> None:
@@ -124,9 +125,16 @@ class _Call:
 
 
 class _StreamBase:
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
         self.payload = payload
-        self._call = _Call(client, payload)
+        self._call = _Call(client, payload, keep_audio=keep_audio)
         self._headers = dict(headers or {})
         self._pending: deque[Delta] = deque()
         self._result: OmniResult | None = None
@@ -143,8 +151,15 @@ class _StreamBase:
 class ResponseStream(_StreamBase, Iterator[Delta]):
     """Deltas as their chunks arrive; :attr:`result` holds the whole answer once the stream is exhausted."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
-        super().__init__(client, payload, headers)
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
+        super().__init__(client, payload, headers, keep_audio=keep_audio)
         self._chunks: Stream[ChatCompletionChunk] | None = None
 
     def __iter__(self) -> Iterator[Delta]:
@@ -216,8 +231,15 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
 class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
     """The async form of :class:`ResponseStream`; also hangs up when the task reading it is cancelled."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
-        super().__init__(client, payload, headers)
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
+        super().__init__(client, payload, headers, keep_audio=keep_audio)
         self._chunks: AsyncStream[ChatCompletionChunk] | None = None
 
     def __aiter__(self) -> AsyncIterator[Delta]:

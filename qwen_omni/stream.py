@@ -231,9 +231,14 @@ class _ToolCallBuilder:
 
 
 class StreamAccumulator:
-    """Turns raw chunks into typed deltas and, at the end, one :class:`OmniResult`."""
+    """Turns raw chunks into typed deltas and, at the end, one :class:`OmniResult`.
 
-    def __init__(self) -> None:
+    ``keep_audio=False`` is for a caller that keeps the :class:`AudioDelta` pieces itself (a framework adapter
+    building its own message): the result's ``audio`` is then empty rather than a second copy of the speech.
+    """
+
+    def __init__(self, *, keep_audio: bool = True) -> None:
+        self.keep_audio = keep_audio
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._transcript: list[str] = []
@@ -318,7 +323,8 @@ class StreamAccumulator:
         if data:
             pcm = self._decode_audio(data)
             if pcm:
-                self._audio += pcm
+                if self.keep_audio:
+                    self._audio += pcm
                 out.append(AudioDelta(pcm, self._audio_id))
         transcript = _text(audio, "transcript", "delta.audio")
         if transcript:
