@@ -113,6 +113,17 @@ class OmniClient:
         self.default_headers = dict(default_headers or {})
         self._clients = SDKClients(self._sdk_kwargs)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the connections (they belong to this process; the copy opens its own). A key given as an
+        argument travels as a :class:`~pydantic.SecretStr`; one read from ``DASHSCOPE_API_KEY`` is read there again."""
+        state = dict(self.__dict__)
+        del state["_clients"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._clients = SDKClients(self._sdk_kwargs)
+
     def __repr__(self) -> str:
         return f"OmniClient(base_url={self.base_url!r}, max_retries={self.retry_policy.max_retries})"
 
