@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import IOBase
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, assert_never
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -53,7 +53,9 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.utils import resolve_binary
+from pydantic import BaseModel
 
+from qwen_omni.adapter_support import usage_summary, usage_wire, wire_tool_choice
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy
@@ -71,15 +73,19 @@ from qwen_omni.sources import is_wire_url
 from qwen_omni.stream import (
     AudioDelta,
     Delta,
+    FinishDelta,
     OmniResult,
     ReasoningDelta,
     TextDelta,
     ToolCallDelta,
+    TranscriptDelta,
     Usage,
+    UsageDelta,
     parse_partial_json,
 )
 
 logger = logging.getLogger("llama_index_qwen_omni")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: The ``video_mimetype`` of a :class:`VideoBlock` that holds a frame list (see :func:`video_frames_block`).
 FRAMES_MIMETYPE = "application/x-qwen-omni-frames+json"
@@ -329,7 +335,8 @@ def resolve_tool_choice(
 
     A forced call (``tool_required=True`` or ``"required"``) names the tool when there is exactly one; with
     several tools, or in thinking mode (where a named choice is refused), it falls back to ``"auto"`` and logs a
-    warning, since the API cannot promise that some tool is called. Any other string is a tool's name.
+    warning, since the API cannot promise that some tool is called
+    (:func:`qwen_omni.adapter_support.wire_tool_choice`). Any other string is a tool's name.
 
     Example:
         >>> resolve_tool_choice(None, True, ["get_weather"])
@@ -339,22 +346,11 @@ def resolve_tool_choice(
     """
     if not tool_names:
         return None
-    if isinstance(tool_choice, Mapping):
-        return dict(tool_choice)
-    if tool_choice in ("auto", "none"):
-        return tool_choice
-    if tool_choice is not None and tool_choice != "required":
-        return {"type": "function", "function": {"name": tool_choice}}
-    if tool_choice == "required" or tool_required:
-        if len(tool_names) == 1 and not thinking:
-            return {"type": "function", "function": {"name": tool_names[0]}}
-        reason = "in thinking mode" if thinking else f"with {len(tool_names)} tools"
-        logger.warning(
-            "Qwen-Omni cannot force a tool call %s (it takes 'auto', 'none' or one named tool); sending 'auto'.",
-            reason,
-        )
-        return "auto"
-    return None
+    if tool_choice is None and tool_required:
+        tool_choice = "required"
+    if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required", *tool_names):
+        return {"type": "function", "function": {"name": tool_choice}}  # an unknown name: the core refuses it
+    return wire_tool_choice(tool_choice, tool_names, thinking=thinking, unforceable="auto")
 
 
 def tool_selections(response: ChatResponse, error_on_no_tool_call: bool = True) -> list[ToolSelection]:
@@ -389,22 +385,17 @@ def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
 
 def usage_dict(usage: Usage) -> dict[str, Any]:
     """Usage as the OpenAI-shaped dict that LlamaIndex's ``TokenCountingHandler`` reads from ``raw["usage"]``."""
-    return {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": dict(usage.prompt_tokens_details),
-        "completion_tokens_details": dict(usage.completion_tokens_details),
-    }
+    return usage_wire(usage)
 
 
 def _token_counts(usage: Usage | None) -> dict[str, Any]:
     if usage is None:
         return {}
+    summary = usage_summary(usage)
     return {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
+        "prompt_tokens": summary.input_tokens,
+        "completion_tokens": summary.output_tokens,
+        "total_tokens": summary.total_tokens,
     }
 
 
@@ -483,8 +474,10 @@ class ChatStream:
             call.id = call.id or delta.id
             call.name = call.name or delta.name or ""
             call.arguments.append(delta.arguments)
-        else:  # transcript (metadata: the text arrives as TextDelta too), finish, usage
-            return None
+        elif isinstance(delta, TranscriptDelta | FinishDelta | UsageDelta):
+            return None  # the transcript's text arrives as TextDelta too; finish and usage go in the last response
+        else:
+            assert_never(delta)
         return ChatResponse(message=self._message(), delta=text, additional_kwargs=extra)
 
     def _message(self) -> ChatMessage:
@@ -499,6 +492,38 @@ class ChatStream:
     def finish(self, result: OmniResult) -> ChatResponse:
         """The last response: the whole message (with the WAV and parsed tool arguments) and the usage."""
         return result_to_chat_response(result, delta="")
+
+
+def json_schema_format(output_cls: type[BaseModel]) -> dict[str, Any]:
+    """The ``json_schema`` response format for a pydantic class (sent as JSON mode with the schema in the prompt).
+
+    Example:
+        >>> from pydantic import BaseModel
+        >>> class City(BaseModel):
+        ...     name: str
+        >>> json_schema_format(City)["json_schema"]["name"]
+        'City'
+    """
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": output_cls.__name__, "schema": output_cls.model_json_schema()},
+    }
+
+
+def parse_json_object(output_cls: type[ModelT], text: str) -> ModelT:
+    """``output_cls`` from a JSON answer (a fenced or surrounded object is found in the text).
+
+    Raises:
+        ValueError: the answer holds no object that validates, with the answer's start.
+    """
+    start, end = text.find("{"), text.rfind("}")
+    candidate = text[start : end + 1] if 0 <= start < end else text
+    try:
+        return output_cls.model_validate_json(candidate)
+    except ValueError as exc:
+        raise ValueError(
+            f"The answer is not a {output_cls.__name__} as JSON ({exc.__class__.__name__}); it begins {shorten(text)}."
+        ) from None
 
 
 def to_completion_response(response: ChatResponse) -> CompletionResponse:
@@ -524,7 +549,9 @@ __all__ = [
     "IMAGE_DETAIL_PIXELS",
     "ChatStream",
     "check_chat_messages",
+    "json_schema_format",
     "keep_first_tool_call",
+    "parse_json_object",
     "resolve_tool_choice",
     "result_message",
     "result_to_chat_response",
