@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 from openai import AsyncStream, Stream
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
 from .deadline import Deadline
 from .error_mapping import map_error
@@ -47,6 +47,9 @@ __all__ = ["AsyncResponseStream", "ResponseStream"]
 logger = logging.getLogger("qwen_omni")
 
 _END: Final = object()
+#: Chunks are read as plain JSON objects: building the SDK's typed models for each would cost more than the rest of
+#: the work on a chunk, and :class:`~qwen_omni.stream.StreamAccumulator` checks every field it reads anyway.
+_Chunk = dict[str, Any]
 _PATH = "/chat/completions"
 _EVENT_STREAM = "text/event-stream"
 #: Hang-ups scheduled for async streams collected while their loop runs (the loop keeps only weak references).
@@ -160,7 +163,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
         keep_audio: bool = True,
     ) -> None:
         super().__init__(client, payload, headers, keep_audio=keep_audio)
-        self._chunks: Stream[ChatCompletionChunk] | None = None
+        self._chunks: Stream[_Chunk] | None = None
 
     def __iter__(self) -> Iterator[Delta]:
         return self
@@ -211,7 +214,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
         time.sleep(delay)
 
-    def _open(self) -> Stream[ChatCompletionChunk]:
+    def _open(self) -> Stream[_Chunk]:
         sdk = self._call.client._clients.sync()
         return sdk.post(
             _PATH,
@@ -219,7 +222,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
             cast_to=ChatCompletion,
             options={"headers": self._headers, "timeout": self._call.start_attempt()},
             stream=True,
-            stream_cls=Stream[ChatCompletionChunk],
+            stream_cls=Stream[_Chunk],
         )
 
     def _release(self) -> None:
@@ -240,7 +243,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
         keep_audio: bool = True,
     ) -> None:
         super().__init__(client, payload, headers, keep_audio=keep_audio)
-        self._chunks: AsyncStream[ChatCompletionChunk] | None = None
+        self._chunks: AsyncStream[_Chunk] | None = None
 
     def __aiter__(self) -> AsyncIterator[Delta]:
         return self
@@ -304,7 +307,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
         await asyncio.sleep(delay)
 
-    async def _open(self) -> AsyncStream[ChatCompletionChunk]:
+    async def _open(self) -> AsyncStream[_Chunk]:
         sdk = await self._call.client._clients.async_()
         return await sdk.post(
             _PATH,
@@ -312,7 +315,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
             cast_to=ChatCompletion,
             options={"headers": self._headers, "timeout": self._call.start_attempt()},
             stream=True,
-            stream_cls=AsyncStream[ChatCompletionChunk],
+            stream_cls=AsyncStream[_Chunk],
         )
 
     async def _release(self) -> None:
