@@ -56,6 +56,7 @@ from llama_index.core.utils import resolve_binary
 from pydantic import BaseModel
 
 from qwen_omni.adapter_support import usage_summary, usage_wire, wire_tool_choice
+from qwen_omni.audio import WavBase64
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy
@@ -399,14 +400,21 @@ def _token_counts(usage: Usage | None) -> dict[str, Any]:
     }
 
 
-def result_message(result: OmniResult) -> ChatMessage:
-    """The whole answer as an assistant message: thinking, text, a WAV ``AudioBlock``, tool calls."""
+def result_message(result: OmniResult, wav_base64: bytes | None = None) -> ChatMessage:
+    """The whole answer as an assistant message: thinking, text, a WAV ``AudioBlock``, tool calls.
+
+    ``wav_base64``: the WAV as base64, built as the audio arrived (:class:`~qwen_omni.audio.WavBase64`), for a
+    result whose audio the core did not keep; else the WAV is made from ``result.audio``.
+    """
     blocks: list[Any] = []
     if result.reasoning:
         reasoning_tokens = result.usage.completion_tokens_details.get("reasoning_tokens") if result.usage else None
         blocks.append(ThinkingBlock(content=result.reasoning, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=result.text))
-    if result.audio:
+    if wav_base64:
+        # already base64, as AudioBlock stores it: its validator would decode and encode it again
+        blocks.append(AudioBlock.model_construct(audio=wav_base64, format="wav"))
+    elif result.audio:
         blocks.append(AudioBlock(audio=result.wav(), format="wav"))
     for call in result.tool_calls:
         kwargs: dict[str, Any] | str = call.arguments if call.arguments is not None else call.raw_arguments
@@ -418,12 +426,16 @@ def _assistant(blocks: list[Any]) -> ChatMessage:
     """An assistant message; its tool calls are also listed, OpenAI-shaped, in ``additional_kwargs["tool_calls"]``,
     where LlamaIndex's streaming structured output looks for them."""
     calls = [_tool_call_wire(b) for b in blocks if isinstance(b, ToolCallBlock)]
-    return ChatMessage(
-        role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs={"tool_calls": calls} if calls else {}
-    )
+    extra = {"tool_calls": calls} if calls else {}
+    if any(isinstance(b, AudioBlock) for b in blocks):
+        # ChatMessage's validation copies an AudioBlock's data twice over; these blocks are valid as built
+        return ChatMessage.model_construct(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
-def result_to_chat_response(result: OmniResult, *, delta: str | None = None) -> ChatResponse:
+def result_to_chat_response(
+    result: OmniResult, *, delta: str | None = None, wav_base64: bytes | None = None
+) -> ChatResponse:
     """The whole answer as a :class:`ChatResponse`; ``raw["usage"]`` and the token counts feed LlamaIndex's counters."""
     raw = {
         "id": result.id,
@@ -432,7 +444,10 @@ def result_to_chat_response(result: OmniResult, *, delta: str | None = None) -> 
         "usage": usage_dict(result.usage) if result.usage else None,
     }
     return ChatResponse(
-        message=result_message(result), raw=raw, delta=delta, additional_kwargs=_token_counts(result.usage)
+        message=result_message(result, wav_base64),
+        raw=raw,
+        delta=delta,
+        additional_kwargs=_token_counts(result.usage),
     )
 
 
@@ -456,6 +471,12 @@ class ChatStream:
     _text: str = ""
     _reasoning: str = ""
     _calls: dict[int, _PartialCall] = field(default_factory=dict)
+    _wav: WavBase64 = field(default_factory=WavBase64)
+
+    def gather(self, delta: Delta) -> None:
+        """Take a delta for :meth:`finish` only (``chat``): just the audio, the rest is in the core's result."""
+        if isinstance(delta, AudioDelta):
+            self._wav.add(delta.pcm)
 
     def feed(self, delta: Delta) -> ChatResponse | None:
         """The response to yield for ``delta``, or None (finish and usage deltas wait for :meth:`finish`)."""
@@ -468,6 +489,7 @@ class ChatStream:
             self._reasoning += delta.text
             extra["thinking_delta"] = delta.text
         elif isinstance(delta, AudioDelta):
+            self._wav.add(delta.pcm)
             extra["audio_delta"] = delta.pcm
         elif isinstance(delta, ToolCallDelta):
             call = self._calls.setdefault(delta.index, _PartialCall())
@@ -490,8 +512,11 @@ class ChatStream:
         return _assistant(blocks)
 
     def finish(self, result: OmniResult) -> ChatResponse:
-        """The last response: the whole message (with the WAV and parsed tool arguments) and the usage."""
-        return result_to_chat_response(result, delta="")
+        """The last response: the whole message (with the WAV and parsed tool arguments) and the usage.
+
+        The WAV is the one built from the streamed pieces, so the core need not keep the audio
+        (``keep_audio=False``)."""
+        return result_to_chat_response(result, delta="", wav_base64=self._wav.ascii() or None)
 
 
 def json_schema_format(output_cls: type[BaseModel]) -> dict[str, Any]:

@@ -52,7 +52,6 @@ from ._convert import (
     keep_first_tool_call,
     parse_json_object,
     resolve_tool_choice,
-    result_to_chat_response,
     to_completion_response,
     to_core_messages,
     tool_selections,
@@ -267,16 +266,22 @@ class QwenOmni(FunctionCallingLLM):
         return json_schema_as_json_mode(self._core_messages(messages), self.request_options(**kwargs))
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = self.client.complete(*self._prepared(messages, kwargs))
-        return result_to_chat_response(result)
+        builder = ChatStream()
+        with self.client.stream(*self._prepared(messages, kwargs), keep_audio=False) as stream:
+            for delta in stream:
+                builder.gather(delta)
+        return builder.finish(stream.result)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = await self.client.acomplete(*self._prepared(messages, kwargs))
-        return result_to_chat_response(result)
+        builder = ChatStream()
+        async with self.client.astream(*self._prepared(messages, kwargs), keep_audio=False) as stream:
+            async for delta in stream:
+                builder.gather(delta)
+        return builder.finish(stream.result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         # Validation happens here, before the generator: a bad input raises at the call, not at the first next().
-        stream = self.client.stream(*self._prepared(messages, kwargs))
+        stream = self.client.stream(*self._prepared(messages, kwargs), keep_audio=False)
 
         def gen() -> ChatResponseGen:
             with stream:  # closing the generator (or an error) hangs up at once
@@ -289,7 +294,7 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self.client.astream(*self._prepared(messages, kwargs))
+        stream = self.client.astream(*self._prepared(messages, kwargs), keep_audio=False)
 
         async def gen() -> ChatResponseAsyncGen:
             async with stream:  # closing the generator, a cancelled task or an error hangs up at once

@@ -92,7 +92,7 @@ class WavBase64:
         self.size = 0
         self._first = b""
         self._tail = b""
-        self._parts: list[str] = []
+        self._parts: list[bytes] = []
 
     def add(self, pcm: bytes) -> None:
         """Append PCM16 samples (any number of bytes; the whole must end on a whole frame)."""
@@ -104,23 +104,31 @@ class WavBase64:
         data = self._tail + pcm if self._tail else pcm
         cut = len(data) - len(data) % 3
         if cut:
-            self._parts.append(binascii.b2a_base64(data[:cut], newline=False).decode("ascii"))
+            self._parts.append(binascii.b2a_base64(data[:cut], newline=False))
         self._tail = data[cut:]
 
     def text(self) -> str:
-        """The whole WAV file as base64 (``""`` when no samples were added).
+        """The whole WAV file as base64 text (``""`` when no samples were added).
 
         Raises:
             ValueError: the samples do not end on a whole frame.
         """
+        return self.ascii().decode("ascii")
+
+    def ascii(self) -> bytes:
+        """The same as ASCII bytes (what LlamaIndex's ``AudioBlock.audio`` holds), without a text copy.
+
+        :meth:`text` or :meth:`ascii` is called once, at the end: the pieces are released as the whole is made.
+        """
         if not self.size:
-            return ""
+            return b""
         if self.size % (SAMPLE_WIDTH_BYTES * self.channels):
             raise ValueError(f"PCM16 data must be a whole number of frames; got {self.size} bytes.")
         header = wav_header(self.size, sample_rate=self.sample_rate, channels=self.channels)
-        head = binascii.b2a_base64(header + self._first, newline=False).decode("ascii")
-        tail = binascii.b2a_base64(self._tail, newline=False).decode("ascii")
-        return "".join([head, *self._parts, tail])
+        parts, self._parts = self._parts, []  # the pieces are released as the whole is made
+        head = binascii.b2a_base64(header + self._first, newline=False)
+        tail = binascii.b2a_base64(self._tail, newline=False)
+        return b"".join([head, *parts, tail])
 
 
 def wav_to_pcm16(wav_bytes: bytes) -> bytes:
