@@ -47,9 +47,9 @@ __all__ = ["AsyncResponseStream", "ResponseStream"]
 logger = logging.getLogger("qwen_omni")
 
 _END: Final = object()
-#: Chunks are read as plain JSON objects: building the SDK's typed models for each would cost more than the rest of
-#: the work on a chunk, and :class:`~qwen_omni.stream.StreamAccumulator` checks every field it reads anyway.
-_Chunk = dict[str, Any]
+#: Chunks are read as the parsed JSON as it is (``object`` makes the SDK skip building its typed models, which would
+#: cost more than the rest of the work on a chunk); :class:`~qwen_omni.stream.StreamAccumulator` checks every field.
+_Chunk = object
 _PATH = "/chat/completions"
 _EVENT_STREAM = "text/event-stream"
 #: Hang-ups scheduled for async streams collected while their loop runs (the loop keeps only weak references).
