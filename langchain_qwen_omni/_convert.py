@@ -11,11 +11,7 @@ Content blocks are data, possibly an end user's: a local path or ``file://`` URL
 ``url``, an OpenAI-style part, a frame list) is read only through the given
 :class:`~qwen_omni.local_media.LocalMediaPolicy`, which by default allows no local file at all.
 
-Outbound: core deltas -> ``AIMessageChunk`` objects that sum with ``+``. Each streamed PCM piece is
-base64-encoded on a 6-byte boundary (whole samples, no padding), so the concatenated base64 of any prefix
-of the stream decodes to exactly the PCM received. :func:`translate_content` and
-:func:`translate_content_chunk` derive v1 ``content_blocks`` (reasoning, text, audio, tool calls) from those
-messages; they are registered as LangChain's translator for :data:`PROVIDER`.
+The other way, the core's answer -> LangChain messages, is :mod:`._output`.
 
 Example:
     >>> from langchain_core.messages import HumanMessage
@@ -37,48 +33,21 @@ from typing import Any, cast
 from langchain_core.language_models import ModelProfile
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     BaseMessage,
     ChatMessage,
     HumanMessage,
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.messages import content as types
-from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
-from langchain_core.messages.tool import tool_call_chunk
 
-from qwen_omni.audio import pcm16_to_wav
 from qwen_omni.errors import InvalidRequestError, MediaError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import AudioPart, ImagePart, Part, Source, TextPart, VideoFramesPart, VideoPart
-from qwen_omni.profiles import OUTPUT_SAMPLE_RATE, get_profile
+from qwen_omni.profiles import get_profile
 from qwen_omni.request import Message, Role
 from qwen_omni.sources import is_wire_url, looks_like_base64
-from qwen_omni.stream import (
-    AudioDelta,
-    Delta,
-    FinishDelta,
-    ReasoningDelta,
-    TextDelta,
-    ToolCallDelta,
-    TranscriptDelta,
-    Usage,
-    UsageDelta,
-)
 
-#: The ``model_provider`` tag on every message this package makes; LangChain looks up our translator by it.
-PROVIDER = "qwen_omni"
-#: ``additional_kwargs["audio"]["format"]`` of streamed pieces: raw PCM16 little-endian mono 24 kHz.
-PCM_FORMAT = "pcm16"
-#: ... and of a complete answer from ``invoke``: a WAV file.
-WAV_FORMAT = "wav"
-PCM_MIME_TYPE = "audio/pcm"
-WAV_MIME_TYPE = "audio/wav"
-#: PCM pieces are cut on this boundary: whole 16-bit samples and whole base64 groups (no ``=`` padding).
-_PCM_ALIGN = 6
-_BLOCK_INDEX = {"reasoning": "lc_reasoning", "text": "lc_text", "audio": "lc_audio"}
 _PART_OPTIONS = {"image": ("min_pixels", "max_pixels", "total_pixels"), "video": ("fps",), "audio": ()}
 _WIRE_TYPES = ("image_url", "input_audio", "video_url")
 #: Blocks an earlier assistant turn may hold that carry no text for the API: reasoning, tool calls (sent from
@@ -161,6 +130,8 @@ def to_core_part(block: str | Mapping[str, Any], local_media: LocalMediaPolicy |
         return _wire_part(block, policy)
     if kind in ("image", "audio", "video"):
         return _media_part(block, policy)
+    if kind == "file" and (media := _file_media_kind(block.get("mime_type"))) is not None:
+        return _media_part({**block, "type": media}, policy)  # e.g. a WAV sent as a generic file block
     if kind == "file" or kind == "text-plain":
         raise InvalidRequestError(
             f"Qwen-Omni does not read documents (got a {kind!r} block"
@@ -171,6 +142,14 @@ def to_core_part(block: str | Mapping[str, Any], local_media: LocalMediaPolicy |
         f"Unsupported content block type {shorten(kind)} in a user message; Qwen-Omni takes text, image, audio and "
         "video blocks (LangChain v1 standard or OpenAI style) and frame lists ({'type': 'video', 'video': [...]})."
     )
+
+
+def _file_media_kind(mime: object) -> str | None:
+    """The media kind of a ``file`` block's mime type (``audio/wav`` -> ``audio``), or None for a document."""
+    if not isinstance(mime, str):
+        return None
+    major = mime.partition("/")[0].strip().lower()
+    return major if major in ("image", "audio", "video") else None
 
 
 def _wire_part(block: Mapping[str, Any], policy: LocalMediaPolicy) -> Part | dict[str, Any]:
@@ -310,199 +289,7 @@ def _is_text_block(block: str | dict[str, Any]) -> bool:
     return isinstance(block, str) or block.get("type") == "text"
 
 
-# -- outbound: deltas -> chunks --------------------------------------------------------------------------
-
-
-def _chunk(**fields: Any) -> AIMessageChunk:
-    metadata = {"model_provider": PROVIDER, **fields.pop("response_metadata", {})}
-    return AIMessageChunk(content=fields.pop("content", ""), response_metadata=metadata, **fields)
-
-
-class ChunkConverter:
-    """Turns one stream's core deltas into ``AIMessageChunk`` objects, as they arrive.
-
-    It holds only what the base64 alignment needs: up to five PCM bytes carried to the next piece, and
-    whether the first piece (which names the format) has gone out. Call :meth:`close` after the last delta.
-
-    Example:
-        >>> conv = ChunkConverter()
-        >>> conv.convert(AudioDelta(b"\\x01\\x00" * 4)).additional_kwargs["audio"]
-        {'data': 'AQABAAEA', 'format': 'pcm16', 'sample_rate': 24000}
-        >>> conv.close(model="m", completion_id=None).additional_kwargs["audio"]
-        {'data': 'AQA='}
-    """
-
-    def __init__(self) -> None:
-        self._pcm_tail = b""
-        self._audio_started = False
-
-    def convert(self, delta: Delta) -> AIMessageChunk | None:
-        """The chunk for one delta, or None when it carries nothing yet (a PCM piece under 6 bytes)."""
-        if isinstance(delta, TextDelta):
-            return _chunk(content=delta.text)
-        if isinstance(delta, ReasoningDelta):
-            return _chunk(additional_kwargs={"reasoning_content": delta.text})
-        if isinstance(delta, AudioDelta):
-            return self._audio(delta)
-        if isinstance(delta, TranscriptDelta):
-            return _chunk(additional_kwargs={"audio": {"transcript": delta.text}})
-        if isinstance(delta, ToolCallDelta):
-            piece = tool_call_chunk(name=delta.name, args=delta.arguments, id=delta.id, index=delta.index)
-            return _chunk(tool_call_chunks=[piece])
-        if isinstance(delta, UsageDelta):
-            usage = delta.usage
-            details = {
-                "prompt_tokens_details": dict(usage.prompt_tokens_details),
-                "completion_tokens_details": dict(usage.completion_tokens_details),
-            }
-            return _chunk(usage_metadata=usage_metadata(usage), response_metadata=details)
-        if isinstance(delta, FinishDelta):
-            return _chunk(response_metadata={"finish_reason": delta.reason})
-        raise TypeError(f"Unknown delta type {type(delta).__name__}")  # pragma: no cover - Delta is a closed union
-
-    def _audio(self, delta: AudioDelta) -> AIMessageChunk | None:
-        pcm = self._pcm_tail + delta.pcm
-        cut = len(pcm) - len(pcm) % _PCM_ALIGN
-        self._pcm_tail = pcm[cut:]
-        if not cut:
-            return None
-        audio: dict[str, Any] = {"data": base64.b64encode(pcm[:cut]).decode("ascii")}
-        if not self._audio_started:
-            # Strings concatenate when chunks are summed, so the format goes on the first piece only.
-            self._audio_started = True
-            audio.update(format=PCM_FORMAT, sample_rate=OUTPUT_SAMPLE_RATE)
-            if delta.audio_id:
-                audio["id"] = delta.audio_id
-        return _chunk(additional_kwargs={"audio": audio})
-
-    def close(self, *, model: str | None, completion_id: str | None) -> AIMessageChunk:
-        """The last chunk: the PCM remainder (base64 with its padding), the model name and completion id."""
-        kwargs: dict[str, Any] = {}
-        if self._pcm_tail:
-            kwargs["audio"] = {"data": base64.b64encode(self._pcm_tail).decode("ascii")}
-            self._pcm_tail = b""
-        metadata = {"model_name": model, **({"id": completion_id} if completion_id else {})}
-        return _chunk(additional_kwargs=kwargs, response_metadata=metadata, chunk_position="last")
-
-
-def usage_metadata(usage: Usage) -> UsageMetadata:
-    """LangChain's usage record: totals, audio and cached input tokens, audio and reasoning output tokens.
-
-    Example:
-        >>> usage_metadata(Usage(10, 5, 15, {"audio_tokens": 4}, {"reasoning_tokens": 2}))["input_token_details"]
-        {'audio': 4}
-    """
-    prompt, completion = usage.prompt_tokens_details, usage.completion_tokens_details
-    result = UsageMetadata(
-        input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens, total_tokens=usage.total_tokens
-    )
-    inputs = InputTokenDetails()
-    if "audio_tokens" in prompt:
-        inputs["audio"] = prompt["audio_tokens"]
-    if "cached_tokens" in prompt:
-        inputs["cache_read"] = prompt["cached_tokens"]
-    outputs = OutputTokenDetails()
-    if "audio_tokens" in completion:
-        outputs["audio"] = completion["audio_tokens"]
-    if "reasoning_tokens" in completion:
-        outputs["reasoning"] = completion["reasoning_tokens"]
-    if inputs:
-        result["input_token_details"] = inputs
-    if outputs:
-        result["output_token_details"] = outputs
-    return result
-
-
-def complete_audio(message: AIMessage) -> AIMessage:
-    """The message with its streamed PCM replaced by one WAV file (``format: "wav"``) and a transcript.
-
-    Used on the aggregate that ``invoke`` returns; a message without audio is returned as it is.
-    """
-    audio = message.additional_kwargs.get("audio")
-    if not isinstance(audio, Mapping) or audio.get("format", PCM_FORMAT) != PCM_FORMAT or not audio.get("data"):
-        return message
-    complete = {
-        **audio,
-        "data": _wav_base64(audio),
-        "format": WAV_FORMAT,
-        "transcript": audio.get("transcript") or message.text,
-    }
-    return message.model_copy(update={"additional_kwargs": {**message.additional_kwargs, "audio": complete}})
-
-
-def _wav_base64(audio: Mapping[str, Any]) -> str:
-    """An ``additional_kwargs["audio"]`` entry's data as a base64 WAV file (unchanged when it is one already)."""
-    if audio.get("format") == WAV_FORMAT:
-        return str(audio["data"])
-    return base64.b64encode(pcm16_to_wav(base64.b64decode(audio["data"]))).decode("ascii")
-
-
-# -- v1 content blocks -----------------------------------------------------------------------------------
-
-
-def translate_content(message: AIMessage) -> list[types.ContentBlock]:
-    """v1 blocks of a whole message: reasoning, text, the spoken answer as a WAV ``audio`` block, tool calls."""
-    return _blocks(message, whole=True)
-
-
-def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]:
-    """v1 blocks of a chunk; each carries a stable ``index`` so that chunks merge into one block per kind."""
-    return _blocks(message, whole=False)
-
-
-def _blocks(message: AIMessage, *, whole: bool) -> list[types.ContentBlock]:
-    if not isinstance(message.content, str):
-        raise NotImplementedError  # list content (not made by this package): LangChain's best-effort parsing
-    blocks: list[types.ContentBlock] = []
-    reasoning = message.additional_kwargs.get("reasoning_content")
-    if reasoning:
-        reasoning_block = types.ReasoningContentBlock(type="reasoning", reasoning=str(reasoning))
-        if not whole:
-            reasoning_block["index"] = _BLOCK_INDEX["reasoning"]
-        blocks.append(reasoning_block)
-    if message.content:
-        text_block = types.TextContentBlock(type="text", text=message.content)
-        if not whole:
-            text_block["index"] = _BLOCK_INDEX["text"]
-        blocks.append(text_block)
-    audio = message.additional_kwargs.get("audio")
-    if isinstance(audio, Mapping) and audio.get("data"):
-        blocks.append(_audio_block(audio, message, whole=whole))
-    finished = whole or (isinstance(message, AIMessageChunk) and message.chunk_position == "last")
-    if finished:
-        blocks.extend(
-            types.ToolCall(type="tool_call", id=call.get("id"), name=call["name"], args=call["args"])
-            for call in message.tool_calls
-        )
-    elif isinstance(message, AIMessageChunk):
-        for piece in message.tool_call_chunks:
-            block = types.ToolCallChunk(type="tool_call_chunk", id=piece.get("id"), name=piece.get("name"),
-                                        args=piece.get("args"))  # fmt: skip
-            if (position := piece.get("index")) is not None:
-                block["index"] = position
-            blocks.append(block)
-    return blocks
-
-
-def _audio_block(audio: Mapping[str, Any], message: AIMessage, *, whole: bool) -> types.AudioContentBlock:
-    fmt = audio.get("format")
-    if whole:
-        block = types.AudioContentBlock(
-            type="audio",
-            base64=_wav_base64(audio),
-            mime_type=WAV_MIME_TYPE,
-            extras={"transcript": audio.get("transcript") or message.text},
-        )
-        if audio.get("id"):
-            block["id"] = str(audio["id"])
-        return block
-    block = types.AudioContentBlock(type="audio", base64=str(audio["data"]), index=_BLOCK_INDEX["audio"])
-    if fmt:  # the first piece of a stream (or a sum that starts with it) says what the bytes are
-        block["mime_type"] = WAV_MIME_TYPE if fmt == WAV_FORMAT else PCM_MIME_TYPE
-        if fmt == PCM_FORMAT:
-            block["extras"] = {"sample_rate": int(audio.get("sample_rate") or OUTPUT_SAMPLE_RATE), "channels": 1,
-                               "sample_width": 2}  # fmt: skip
-    return block
+# -- capabilities ----------------------------------------------------------------------------------------
 
 
 def langchain_profile(model: str) -> ModelProfile:
@@ -532,5 +319,7 @@ def langchain_profile(model: str) -> ModelProfile:
         tool_calling=profile.supports_tools,
         tool_choice=profile.supports_tools,
         tool_call_streaming=profile.supports_tools,
-        structured_output=False,
+        # JSON mode is native; a json_schema response format (LangChain's ProviderStrategy) is sent as JSON mode
+        # with the schema in the prompt, so create_agent(..., response_format=Schema) needs no forced tool call.
+        structured_output=True,
     )

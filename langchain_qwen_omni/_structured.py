@@ -1,13 +1,19 @@
 """Tools and structured output for :class:`~langchain_qwen_omni.ChatQwenOmni`, as the API allows them.
 
 Qwen-Omni's ``tool_choice`` is ``"auto"``, ``"none"`` or one named function; there is no ``"required"``.
-LangChain's ``"any"`` (or ``True``) therefore names the tool when exactly one is bound, and otherwise is
-sent as it is, so the request is refused before it leaves with a message saying to name one tool.
+LangChain's ``"any"`` (or ``True``) therefore names the tool when exactly one is bound; with several it is
+refused before anything is sent, with the way that works (:func:`qwen_omni.adapter_support.wire_tool_choice`).
 
-Structured output goes through a forced tool call (``function_calling``, the default), through JSON mode
-(``json_mode``: ``response_format={"type": "json_object"}``, with an instruction holding the schema and the
-word "json" that the API requires added to the prompt), or through ``json_schema`` (sent as
-``response_format={"type": "json_schema", ...}``, which Alibaba does not document for Qwen-Omni).
+Structured output goes through a forced tool call (``function_calling``), through JSON mode (``json_mode``:
+``response_format={"type": "json_object"}``, with an instruction holding the schema and the word "json" that the
+API requires added to the prompt), or through ``json_schema``, which Alibaba does not document for Qwen-Omni and
+which is therefore sent as JSON mode with the schema in a system instruction
+(:func:`qwen_omni.adapter_support.json_schema_as_json_mode`). Without a ``method``, a forced tool call is used,
+except in thinking mode, where the API refuses one and JSON mode is used.
+
+The model's LangChain profile says ``structured_output: True``, so ``create_agent(model, tools,
+response_format=Schema)`` picks ``ProviderStrategy`` (a ``json_schema`` response format, sent as JSON mode) and
+works with any number of tools; ``ToolStrategy`` would need the "call one of these tools" choice the API lacks.
 
 Example:
     >>> tool_choice_to_wire("any", ["get_weather"])
@@ -19,10 +25,9 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
@@ -32,36 +37,45 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, Runn
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from qwen_omni.adapter_support import StructuredMethod, json_instruction, wire_tool_choice
 from qwen_omni.errors import InvalidRequestError
 
-StructuredMethod = Literal["function_calling", "json_mode", "json_schema"]
 _FORCE = ("any", "required")
+#: What a refused forced call says to do instead, in LangChain's terms.
+FORCED_CALL_ADVICE = (
+    "Name one tool (tool_choice='my_tool'), or use tool_choice='auto'. For an agent's structured answer, pass the "
+    "schema alone (create_agent(model, tools, response_format=Schema)) or ProviderStrategy(Schema), which use JSON "
+    "mode, rather than ToolStrategy; for with_structured_output, method='json_mode'."
+)
 
 
-def tool_choice_to_wire(tool_choice: Any, tool_names: Sequence[str]) -> str | dict[str, Any] | None:
+def tool_choice_to_wire(
+    tool_choice: Any, tool_names: Sequence[str], *, thinking: bool = False
+) -> str | dict[str, Any] | None:
     """The API's ``tool_choice`` for LangChain's (``"auto"``, ``"none"``, ``"any"``, a tool name, a dict).
+
+    A forced call the API cannot make (``"any"`` among several tools, or in thinking mode) is kept as ``"any"``:
+    binding succeeds, as LangChain expects, and the call is refused before sending by :func:`check_tool_choice`.
 
     Raises:
         InvalidRequestError: a name that is not among the bound tools.
     """
-    if tool_choice is None or tool_choice is False:
-        return None
-    if isinstance(tool_choice, dict):
-        return tool_choice
+    try:
+        return wire_tool_choice(tool_choice, tool_names, thinking=thinking)
+    except InvalidRequestError:
+        if tool_choice is True or tool_choice in _FORCE:
+            return "any"
+        raise
+
+
+def check_tool_choice(tool_choice: Any, tool_names: Sequence[str], *, thinking: bool) -> None:
+    """Refuse, before sending, a forced call the API cannot make, saying what works instead.
+
+    Raises:
+        InvalidRequestError: ``tool_choice`` is ``"any"`` / ``"required"`` among several tools or in thinking mode.
+    """
     if tool_choice is True or tool_choice in _FORCE:
-        return _named(tool_names[0]) if len(tool_names) == 1 else "any" if tool_choice is True else tool_choice
-    if tool_choice in ("auto", "none"):
-        return str(tool_choice)
-    if isinstance(tool_choice, str) and tool_choice in tool_names:
-        return _named(tool_choice)
-    raise InvalidRequestError(
-        f"tool_choice {tool_choice!r} is neither 'auto', 'none', 'any' nor one of the bound tools "
-        f"({', '.join(tool_names) or 'none bound'})."
-    )
-
-
-def _named(name: str) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name}}
+        wire_tool_choice(tool_choice, tool_names, thinking=thinking, unforceable="refuse", advice=FORCED_CALL_ADVICE)
 
 
 def format_tools(tools: Sequence[Any], *, strict: bool | None = None) -> list[dict[str, Any]]:
@@ -76,14 +90,9 @@ def add_json_instruction(messages: list[BaseMessage], schema: dict[str, Any] | N
     the prompt lacks that word; with one, always, since the model must learn the keys from it. It joins
     the first system message, or becomes one.
     """
-    if schema is None:
-        if any("json" in m.text.lower() for m in messages):
-            return messages
-        instruction = "Respond with a JSON object only."
-    else:
-        instruction = "Respond with a JSON object only, one that validates against this JSON schema:\n" + json.dumps(
-            schema, ensure_ascii=False
-        )
+    if schema is None and any("json" in m.text.lower() for m in messages):
+        return messages
+    instruction = json_instruction(schema)
     if messages and isinstance(messages[0], SystemMessage) and isinstance(messages[0].content, str):
         first = SystemMessage(f"{messages[0].content}\n\n{instruction}", id=messages[0].id)
         return [first, *messages[1:]]
@@ -145,7 +154,9 @@ def structured_output(
 
 
 __all__ = [
+    "FORCED_CALL_ADVICE",
     "add_json_instruction",
+    "check_tool_choice",
     "format_tools",
     "structured_output",
     "tool_choice_to_wire",

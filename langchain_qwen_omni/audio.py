@@ -1,8 +1,9 @@
 """The spoken answer of a ``ChatQwenOmni`` message, as WAV or raw PCM bytes.
 
-``invoke`` returns the answer as a WAV file; ``stream`` yields raw PCM16 pieces (little-endian, mono,
-24 kHz) that can be played as they arrive, and whose sum with ``+`` holds the whole PCM bit-exactly.
-These two functions read either form, in ``additional_kwargs["audio"]`` or in a v1 ``audio`` block.
+A whole answer (``invoke``, and a model invoked inside a chain, an agent or a LangGraph node) holds a WAV file;
+``stream`` yields raw PCM16 pieces (little-endian, mono, 24 kHz) to play as they arrive, and their sum with ``+``
+holds every piece. These two functions read every shape: ``additional_kwargs["audio"]`` (a WAV, PCM pieces) and
+v1 ``audio`` blocks.
 
 Example:
     >>> from qwen_omni.emulator import Emulator
@@ -20,15 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-from typing import Any
-
 from langchain_core.messages import BaseMessage
 
 from qwen_omni.audio import pcm16_to_wav, wav_to_pcm16
 
-from ._convert import WAV_FORMAT, WAV_MIME_TYPE
+from ._output import audio_bytes
+
+__all__ = ["audio_pcm", "audio_wav"]
 
 
 def audio_wav(message: BaseMessage) -> bytes:
@@ -36,7 +35,7 @@ def audio_wav(message: BaseMessage) -> bytes:
 
     Returns ``b""`` when the message holds no audio (ask for it with ``modalities=["text", "audio"]``).
     """
-    data, is_wav = _audio(message)
+    data, is_wav = audio_bytes(message)
     if is_wav or not data:
         return data
     return pcm16_to_wav(data)
@@ -47,17 +46,5 @@ def audio_pcm(message: BaseMessage) -> bytes:
 
     For a streamed chunk this is just that chunk's piece, ready to play.
     """
-    data, is_wav = _audio(message)
+    data, is_wav = audio_bytes(message)
     return wav_to_pcm16(data) if is_wav else data
-
-
-def _audio(message: BaseMessage) -> tuple[bytes, bool]:
-    """The audio bytes and whether they are a WAV file (rather than raw PCM)."""
-    audio = message.additional_kwargs.get("audio")
-    if isinstance(audio, Mapping) and audio.get("data"):
-        return base64.b64decode(audio["data"]), audio.get("format") == WAV_FORMAT
-    blocks: list[Any] = message.content if isinstance(message.content, list) else []
-    for block in blocks:
-        if isinstance(block, dict) and block.get("type") == "audio" and block.get("base64"):
-            return base64.b64decode(block["base64"]), block.get("mime_type") == WAV_MIME_TYPE
-    return b"", False

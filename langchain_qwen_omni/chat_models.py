@@ -7,40 +7,41 @@ the moment it arrives. ``invoke`` sums the same chunks and turns the streamed PC
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.block_translators import register_translator
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable
 from langchain_core.utils import secret_from_env
-from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from langchain_core.utils.utils import LC_ID_PREFIX, _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
+from qwen_omni.adapter_support import (
+    StructuredMethod,
+    build_options,
+    json_schema_as_json_mode,
+    structured_method,
+    thinking_on,
+)
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
 from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
 from qwen_omni.request import Message, RequestOptions
-from qwen_omni.stream import OmniResult
+from qwen_omni.stream import Delta, OmniResult
 
-from ._convert import (
-    PROVIDER,
-    ChunkConverter,
-    complete_audio,
-    langchain_profile,
-    to_core_messages,
-    translate_content,
-    translate_content_chunk,
-)
-from ._structured import StructuredMethod, format_tools, structured_output, tool_choice_to_wire
+from ._convert import langchain_profile, to_core_messages
+from ._output import PROVIDER, AnswerBuilder, ChunkConverter, translate_content, translate_content_chunk
+from ._structured import check_tool_choice, format_tools, structured_output, tool_choice_to_wire
 from .errors import to_langchain_error
 
 register_translator(PROVIDER, translate_content, translate_content_chunk)
@@ -50,6 +51,10 @@ _OPTION_FIELDS = (
     "model", "modalities", "voice", "audio_format", "enable_search", "search_options", "enable_thinking",
     "thinking_budget", "temperature", "top_p", "max_tokens", "seed",
 )  # fmt: skip
+#: The fields the core client is built from: a change to any of them (``model_copy(update=...)``) rebuilds it.
+_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
+#: Call arguments LangChain passes that are not request options.
+_NOT_OPTIONS = ("stream", "ls_structured_output_format")
 
 
 @dataclass(frozen=True)
@@ -127,9 +132,9 @@ class ChatQwenOmni(BaseChatModel):
     thinking_budget: int | None = None
     """Most reasoning tokens, with ``enable_thinking``."""
     streaming: bool = False
-    """Kept for compatibility: every request streams on the wire; ``True`` makes ``invoke`` run through
-    LangChain's streaming path (then the message keeps PCM audio; :func:`~langchain_qwen_omni.audio_wav`
-    still gives the WAV)."""
+    """Kept for compatibility, with no effect: every request streams on the wire, ``invoke`` always streams its
+    chunks to callbacks (``astream_events``, LangGraph's ``stream_mode="messages"``) and returns the whole answer,
+    a spoken one as one WAV file."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further JSON body fields, sent as they are (unknown constructor arguments land here, with a warning)."""
     extra_body: dict[str, Any] | None = None
@@ -142,7 +147,8 @@ class ChatQwenOmni(BaseChatModel):
     model read a local file, since message content may come from an end user. Stored as an absolute path; files
     are confined to it after resolving ``..`` and symlinks."""
 
-    _client: OmniClient = PrivateAttr()
+    _client: OmniClient | None = PrivateAttr(default=None)
+    _client_key: tuple[Any, ...] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -155,19 +161,46 @@ class ChatQwenOmni(BaseChatModel):
         return absolute_root(value)
 
     @model_validator(mode="after")
-    def _build_client(self) -> Self:
-        self._client = OmniClient(
-            api_key=self.api_key,
-            base_url=self.base_url,
-            region=self.region,
-            workspace_id=self.workspace_id,
-            max_retries=self.max_retries,
-            timeout=DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
-            default_headers=self.default_headers,
-        )
+    def _check_connection(self) -> ChatQwenOmni:
+        self._omni_client()  # a bad region fails here, at construction
         if self.profile is None:
             self.profile = langchain_profile(self.model)
         return self
+
+    def _omni_client(self) -> OmniClient:
+        """The core client, rebuilt when a connection field differs from the one it was built with (a model made
+        by ``model_copy(update={"base_url": ...})``, or unpickled in another process)."""
+        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        if self._client is None or key != self._client_key:
+            self._client = OmniClient(
+                api_key=self.api_key,
+                base_url=self.base_url,
+                region=self.region,
+                workspace_id=self.workspace_id,
+                max_retries=self.max_retries,
+                timeout=DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
+                default_headers=self.default_headers,
+            )
+            self._client_key = key
+        return self._client
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle without the client (its connections belong to this process) and, when the key came from
+        ``DASHSCOPE_API_KEY``, without the key: the unpickled model reads it from its own environment."""
+        state = dict(super().__getstate__())
+        state["__pydantic_private__"] = {**(state.get("__pydantic_private__") or {}), "_client": None,
+                                         "_client_key": None}  # fmt: skip
+        if "api_key" not in self.model_fields_set:
+            state["__dict__"] = {**state["__dict__"], "api_key": None}
+            state["__qwen_omni_key_from_env__"] = True
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        from_env = state.pop("__qwen_omni_key_from_env__", False)
+        super().__setstate__(state)
+        if from_env:
+            key = os.environ.get("DASHSCOPE_API_KEY")
+            object.__setattr__(self, "api_key", SecretStr(key) if key else None)
 
     # -- LangChain plumbing --------------------------------------------------------------------------------
 
@@ -214,17 +247,35 @@ class ChatQwenOmni(BaseChatModel):
     # -- requests ------------------------------------------------------------------------------------------
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Request:
-        call = dict(kwargs)
-        for ignored in ("stream", "ls_structured_output_format"):
-            call.pop(ignored, None)
+        call = {k: v for k, v in kwargs.items() if k not in _NOT_OPTIONS}
         headers = call.pop("extra_headers", None)
-        options = RequestOptions(
-            **{name: getattr(self, name) for name in _OPTION_FIELDS},
-            stop=self.stop or None,
-            extra_body={**self.model_kwargs, **(self.extra_body or {})} or None,
-        ).merged(stop=stop or None, **call)
+        settings = {name: getattr(self, name) for name in _OPTION_FIELDS}
+        settings["stop"] = self.stop or None
+        options = build_options(
+            settings, body={**self.model_kwargs, **(self.extra_body or {})}, call={**call, "stop": stop or None}
+        )
         core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+        core, options = json_schema_as_json_mode(core, options)
+        names = [str((tool.get("function") or {}).get("name")) for tool in options.tools or ()]
+        check_tool_choice(options.tool_choice, names, thinking=thinking_on(options))
         return _Request(core, options, dict(headers) if headers else None)
+
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Only ``stream()`` / ``astream()`` (which ask with ``stream=True``) take LangChain's streaming path.
+
+        ``invoke`` and ``generate`` always run :meth:`_generate`, which streams every chunk to the callbacks as it
+        arrives (``astream_events``, LangGraph's ``stream_mode="messages"``, tracers) and returns the whole answer
+        built once: so the final message, a spoken one as one WAV file, is the same on every path.
+        """
+        if not kwargs.get("stream"):
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _stream(
         self,
@@ -236,19 +287,17 @@ class ChatQwenOmni(BaseChatModel):
         try:
             request = self._request(messages, stop, kwargs)
             converter = ChunkConverter()
-            with self._client.stream(request.messages, request.options, extra_headers=request.headers) as stream:
+            stream = self._omni_client().stream(
+                request.messages, request.options, extra_headers=request.headers, keep_audio=False
+            )
+            with stream:
                 for delta in stream:
                     if (chunk := converter.convert(delta)) is not None:
-                        generation = ChatGenerationChunk(message=chunk)
-                        if run_manager:
-                            run_manager.on_llm_new_token(generation.text, chunk=generation)
-                        yield generation
-            last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+                        yield self._streamed(chunk, run_manager)
+            last = converter.close(model=stream.result.model or request.options.model, completion_id=stream.result.id)
         except QwenOmniError as error:
             raise to_langchain_error(error) from None
-        if run_manager:
-            run_manager.on_llm_new_token(last.text, chunk=last)
-        yield last
+        yield self._streamed(last, run_manager)
 
     async def _astream(
         self,
@@ -260,19 +309,17 @@ class ChatQwenOmni(BaseChatModel):
         try:
             request = self._request(messages, stop, kwargs)
             converter = ChunkConverter()
-            async with self._client.astream(request.messages, request.options, extra_headers=request.headers) as stream:
+            stream = self._omni_client().astream(
+                request.messages, request.options, extra_headers=request.headers, keep_audio=False
+            )
+            async with stream:
                 async for delta in stream:
                     if (chunk := converter.convert(delta)) is not None:
-                        generation = ChatGenerationChunk(message=chunk)
-                        if run_manager:
-                            await run_manager.on_llm_new_token(generation.text, chunk=generation)
-                        yield generation
-            last = ChatGenerationChunk(message=_close(converter, stream.result, request.options))
+                        yield await self._astreamed(chunk, run_manager)
+            last = converter.close(model=stream.result.model or request.options.model, completion_id=stream.result.id)
         except QwenOmniError as error:
             raise to_langchain_error(error) from None
-        if run_manager:
-            await run_manager.on_llm_new_token(last.text, chunk=last)
-        yield last
+        yield await self._astreamed(last, run_manager)
 
     def _generate(
         self,
@@ -281,7 +328,21 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return _aggregate(self._stream(messages, stop, run_manager, **kwargs))
+        try:
+            request = self._request(messages, stop, kwargs)
+            answer = _Answer(request, run_manager)
+            stream = self._omni_client().stream(
+                request.messages, request.options, extra_headers=request.headers, keep_audio=False
+            )
+            with stream:
+                for delta in stream:
+                    if (chunk := answer.add(delta)) is not None:
+                        self._streamed(chunk, run_manager)
+            if (chunk := answer.close(stream.result)) is not None:
+                self._streamed(chunk, run_manager)
+            return answer.result(stream.result)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
 
     async def _agenerate(
         self,
@@ -290,7 +351,47 @@ class ChatQwenOmni(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return _aggregate([chunk async for chunk in self._astream(messages, stop, run_manager, **kwargs)])
+        try:
+            request = self._request(messages, stop, kwargs)
+            answer = _Answer(request, run_manager)
+            stream = self._omni_client().astream(
+                request.messages, request.options, extra_headers=request.headers, keep_audio=False
+            )
+            async with stream:
+                async for delta in stream:
+                    if (chunk := answer.add(delta)) is not None:
+                        await self._astreamed(chunk, run_manager)
+            if (chunk := answer.close(stream.result)) is not None:
+                await self._astreamed(chunk, run_manager)
+            return answer.result(stream.result)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
+
+    def _streamed(self, chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
+        generation = ChatGenerationChunk(message=self._for_callbacks(chunk, run_manager))
+        if run_manager:
+            run_manager.on_llm_new_token(generation.text, chunk=generation)
+        return generation
+
+    async def _astreamed(
+        self, chunk: AIMessageChunk, run_manager: AsyncCallbackManagerForLLMRun | None
+    ) -> ChatGenerationChunk:
+        generation = ChatGenerationChunk(message=self._for_callbacks(chunk, run_manager))
+        if run_manager:
+            await run_manager.on_llm_new_token(generation.text, chunk=generation)
+        return generation
+
+    def _for_callbacks(
+        self, chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None
+    ) -> AIMessageChunk:
+        """A chunk as LangChain's own streaming path hands it to callbacks: the run's id, v1 content if asked."""
+        if run_manager is None:
+            return chunk  # stream() / astream(): LangChain sets the id and the v1 content itself
+        chunk.id = _message_id(run_manager)
+        if self.output_version == "v1":
+            metadata = {**chunk.response_metadata, "output_version": "v1"}
+            chunk = chunk.model_copy(update={"content": chunk.content_blocks, "response_metadata": metadata})
+        return chunk
 
     # -- tools and structured output -----------------------------------------------------------------------
 
@@ -306,8 +407,8 @@ class ChatQwenOmni(BaseChatModel):
         """Bind tools (LangChain tools, functions, pydantic models, TypedDicts or OpenAI tool dicts).
 
         ``tool_choice``: ``"auto"``, ``"none"``, a tool's name, or ``"any"`` (which names the tool when exactly
-        one is bound; Qwen-Omni cannot be told "call some tool" among several, so such a request is refused
-        before it is sent). A forced tool is not available in thinking mode.
+        one is bound). Qwen-Omni cannot be told "call some tool" among several, nor be forced to call one in
+        thinking mode: such a choice is refused here, with what to do instead.
 
         Raises:
             CapabilityError: the model has no tool calling (qwen-omni-turbo, qwen2.5-omni-7b).
@@ -326,7 +427,14 @@ class ChatQwenOmni(BaseChatModel):
                 CapabilityError(f"{model} cannot call tools. {advise(Capability.TOOLS, 'drop the tools')}")
             )
         formatted = format_tools(tools, strict=strict)
-        choice = tool_choice_to_wire(tool_choice, [tool["function"]["name"] for tool in formatted])
+        thinking = thinking_on(
+            RequestOptions(model=model, enable_thinking=kwargs.get("enable_thinking", self.enable_thinking))
+        )
+        names = [tool["function"]["name"] for tool in formatted]
+        try:
+            choice = tool_choice_to_wire(tool_choice, names, thinking=thinking)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
         if choice is not None:
             kwargs["tool_choice"] = choice
         if parallel_tool_calls is not None:
@@ -337,17 +445,22 @@ class ChatQwenOmni(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: StructuredMethod = "function_calling",
+        method: StructuredMethod | None = None,
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
         """A runnable that returns ``schema``-shaped output (a pydantic object, or a dict for other schemas).
 
-        ``method``: ``"function_calling"`` (a forced tool call; the default), ``"json_mode"`` (JSON mode, with the
-        schema and the word "json" added to the prompt as the API requires) or ``"json_schema"``
-        (``response_format`` type ``json_schema``, not documented by Alibaba for Qwen-Omni). With
+        ``method``: ``"function_calling"`` (a forced tool call), ``"json_mode"`` (JSON mode, with the schema and
+        the word "json" added to the prompt as the API requires) or ``"json_schema"`` (which Alibaba does not
+        document for Qwen-Omni, so it is sent as JSON mode with the schema in a system instruction). Unset, it is
+        ``"function_calling"``, or ``"json_mode"`` in thinking mode, where a forced tool call is refused. With
         ``include_raw=True`` the result is ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
+
+        Raises:
+            ModelInvalidRequestError: ``method="function_calling"`` in thinking mode (the message names the
+                method to use).
 
         Example:
             >>> from pydantic import BaseModel
@@ -357,41 +470,40 @@ class ChatQwenOmni(BaseChatModel):
         """
         if kwargs:
             raise ValueError(f"Unexpected arguments to with_structured_output: {sorted(kwargs)}.")
-        return structured_output(self, schema, method=method, include_raw=include_raw, strict=strict)
+        options = RequestOptions(model=self.model, enable_thinking=self.enable_thinking)
+        try:
+            chosen = structured_method(method, options)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
+        return structured_output(self, schema, method=chosen, include_raw=include_raw, strict=strict)
 
 
-def _close(converter: ChunkConverter, result: OmniResult, options: RequestOptions) -> AIMessageChunk:
-    return converter.close(model=result.model or options.model, completion_id=result.id)
+def _message_id(run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun) -> str:
+    """The id LangChain gives a run's message; chunks and the final message share it (LangGraph dedupes by it)."""
+    return f"{LC_ID_PREFIX}-{run_manager.run_id}"
 
 
-def _aggregate(chunks: Iterable[ChatGenerationChunk]) -> ChatResult:
-    """``invoke``'s result: the streamed chunks summed, with the spoken answer as one WAV file.
+class _Answer:
+    """One ``invoke``: the whole answer built as it arrives, and chunks only when a callback will see them."""
 
-    LangChain's ``+`` would copy the growing base64 audio string again at every chunk (quadratic in the length of
-    the answer), so the audio pieces are set aside, joined once, and put back before the WAV is made.
-    """
-    pieces: list[str] = []
+    def __init__(
+        self, request: _Request, run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None
+    ) -> None:
+        self.request = request
+        self.run_manager = run_manager
+        self.builder = AnswerBuilder()
+        self.converter = ChunkConverter() if run_manager is not None and run_manager.handlers else None
 
-    def without_audio_data(chunk: ChatGenerationChunk) -> ChatGenerationChunk:
-        audio = chunk.message.additional_kwargs.get("audio")
-        if not isinstance(audio, dict) or "data" not in audio:
-            return chunk
-        pieces.append(str(audio["data"]))
-        kept = {k: v for k, v in audio.items() if k != "data"}
-        extra = {k: v for k, v in chunk.message.additional_kwargs.items() if k != "audio"}
-        if kept:
-            extra["audio"] = kept
-        message = chunk.message.model_copy(update={"additional_kwargs": extra})
-        return ChatGenerationChunk(message=message, generation_info=chunk.generation_info)
+    def add(self, delta: Delta) -> AIMessageChunk | None:
+        self.builder.add(delta)
+        return self.converter.convert(delta) if self.converter is not None else None
 
-    result = generate_from_stream(without_audio_data(chunk) for chunk in chunks)
-    generation = result.generations[0]
-    message = generation.message
-    if pieces and isinstance(message, AIMessage):
-        audio = {**message.additional_kwargs.get("audio", {}), "data": "".join(pieces)}
-        message = complete_audio(message.model_copy(update={"additional_kwargs": {**message.additional_kwargs,
-                                                                                   "audio": audio}}))  # fmt: skip
-    return ChatResult(
-        generations=[ChatGeneration(message=message, generation_info=generation.generation_info)],
-        llm_output=result.llm_output,
-    )
+    def close(self, result: OmniResult) -> AIMessageChunk | None:
+        if self.converter is None:
+            return None
+        return self.converter.close(model=result.model or self.request.options.model, completion_id=result.id)
+
+    def result(self, result: OmniResult) -> ChatResult:
+        message_id = _message_id(self.run_manager) if self.run_manager is not None else None
+        message = self.builder.message(result, model=self.request.options.model, message_id=message_id)
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import IOBase
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, assert_never
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -53,7 +53,10 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.utils import resolve_binary
+from pydantic import BaseModel
 
+from qwen_omni.adapter_support import usage_summary, usage_wire, wire_tool_choice
+from qwen_omni.audio import WavBase64
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy
@@ -71,15 +74,19 @@ from qwen_omni.sources import is_wire_url
 from qwen_omni.stream import (
     AudioDelta,
     Delta,
+    FinishDelta,
     OmniResult,
     ReasoningDelta,
     TextDelta,
     ToolCallDelta,
+    TranscriptDelta,
     Usage,
+    UsageDelta,
     parse_partial_json,
 )
 
 logger = logging.getLogger("llama_index_qwen_omni")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: The ``video_mimetype`` of a :class:`VideoBlock` that holds a frame list (see :func:`video_frames_block`).
 FRAMES_MIMETYPE = "application/x-qwen-omni-frames+json"
@@ -329,7 +336,8 @@ def resolve_tool_choice(
 
     A forced call (``tool_required=True`` or ``"required"``) names the tool when there is exactly one; with
     several tools, or in thinking mode (where a named choice is refused), it falls back to ``"auto"`` and logs a
-    warning, since the API cannot promise that some tool is called. Any other string is a tool's name.
+    warning, since the API cannot promise that some tool is called
+    (:func:`qwen_omni.adapter_support.wire_tool_choice`). Any other string is a tool's name.
 
     Example:
         >>> resolve_tool_choice(None, True, ["get_weather"])
@@ -339,22 +347,11 @@ def resolve_tool_choice(
     """
     if not tool_names:
         return None
-    if isinstance(tool_choice, Mapping):
-        return dict(tool_choice)
-    if tool_choice in ("auto", "none"):
-        return tool_choice
-    if tool_choice is not None and tool_choice != "required":
-        return {"type": "function", "function": {"name": tool_choice}}
-    if tool_choice == "required" or tool_required:
-        if len(tool_names) == 1 and not thinking:
-            return {"type": "function", "function": {"name": tool_names[0]}}
-        reason = "in thinking mode" if thinking else f"with {len(tool_names)} tools"
-        logger.warning(
-            "Qwen-Omni cannot force a tool call %s (it takes 'auto', 'none' or one named tool); sending 'auto'.",
-            reason,
-        )
-        return "auto"
-    return None
+    if tool_choice is None and tool_required:
+        tool_choice = "required"
+    if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required", *tool_names):
+        return {"type": "function", "function": {"name": tool_choice}}  # an unknown name: the core refuses it
+    return wire_tool_choice(tool_choice, tool_names, thinking=thinking, unforceable="auto")
 
 
 def tool_selections(response: ChatResponse, error_on_no_tool_call: bool = True) -> list[ToolSelection]:
@@ -389,33 +386,35 @@ def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
 
 def usage_dict(usage: Usage) -> dict[str, Any]:
     """Usage as the OpenAI-shaped dict that LlamaIndex's ``TokenCountingHandler`` reads from ``raw["usage"]``."""
-    return {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": dict(usage.prompt_tokens_details),
-        "completion_tokens_details": dict(usage.completion_tokens_details),
-    }
+    return usage_wire(usage)
 
 
 def _token_counts(usage: Usage | None) -> dict[str, Any]:
     if usage is None:
         return {}
+    summary = usage_summary(usage)
     return {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
+        "prompt_tokens": summary.input_tokens,
+        "completion_tokens": summary.output_tokens,
+        "total_tokens": summary.total_tokens,
     }
 
 
-def result_message(result: OmniResult) -> ChatMessage:
-    """The whole answer as an assistant message: thinking, text, a WAV ``AudioBlock``, tool calls."""
+def result_message(result: OmniResult, wav_base64: bytes | None = None) -> ChatMessage:
+    """The whole answer as an assistant message: thinking, text, a WAV ``AudioBlock``, tool calls.
+
+    ``wav_base64``: the WAV as base64, built as the audio arrived (:class:`~qwen_omni.audio.WavBase64`), for a
+    result whose audio the core did not keep; else the WAV is made from ``result.audio``.
+    """
     blocks: list[Any] = []
     if result.reasoning:
         reasoning_tokens = result.usage.completion_tokens_details.get("reasoning_tokens") if result.usage else None
         blocks.append(ThinkingBlock(content=result.reasoning, num_tokens=reasoning_tokens))
     blocks.append(TextBlock(text=result.text))
-    if result.audio:
+    if wav_base64:
+        # already base64, as AudioBlock stores it: its validator would decode and encode it again
+        blocks.append(AudioBlock.model_construct(audio=wav_base64, format="wav"))
+    elif result.audio:
         blocks.append(AudioBlock(audio=result.wav(), format="wav"))
     for call in result.tool_calls:
         kwargs: dict[str, Any] | str = call.arguments if call.arguments is not None else call.raw_arguments
@@ -427,12 +426,16 @@ def _assistant(blocks: list[Any]) -> ChatMessage:
     """An assistant message; its tool calls are also listed, OpenAI-shaped, in ``additional_kwargs["tool_calls"]``,
     where LlamaIndex's streaming structured output looks for them."""
     calls = [_tool_call_wire(b) for b in blocks if isinstance(b, ToolCallBlock)]
-    return ChatMessage(
-        role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs={"tool_calls": calls} if calls else {}
-    )
+    extra = {"tool_calls": calls} if calls else {}
+    if any(isinstance(b, AudioBlock) for b in blocks):
+        # ChatMessage's validation copies an AudioBlock's data twice over; these blocks are valid as built
+        return ChatMessage.model_construct(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)
 
 
-def result_to_chat_response(result: OmniResult, *, delta: str | None = None) -> ChatResponse:
+def result_to_chat_response(
+    result: OmniResult, *, delta: str | None = None, wav_base64: bytes | None = None
+) -> ChatResponse:
     """The whole answer as a :class:`ChatResponse`; ``raw["usage"]`` and the token counts feed LlamaIndex's counters."""
     raw = {
         "id": result.id,
@@ -441,7 +444,10 @@ def result_to_chat_response(result: OmniResult, *, delta: str | None = None) -> 
         "usage": usage_dict(result.usage) if result.usage else None,
     }
     return ChatResponse(
-        message=result_message(result), raw=raw, delta=delta, additional_kwargs=_token_counts(result.usage)
+        message=result_message(result, wav_base64),
+        raw=raw,
+        delta=delta,
+        additional_kwargs=_token_counts(result.usage),
     )
 
 
@@ -465,6 +471,12 @@ class ChatStream:
     _text: str = ""
     _reasoning: str = ""
     _calls: dict[int, _PartialCall] = field(default_factory=dict)
+    _wav: WavBase64 = field(default_factory=WavBase64)
+
+    def gather(self, delta: Delta) -> None:
+        """Take a delta for :meth:`finish` only (``chat``): just the audio, the rest is in the core's result."""
+        if isinstance(delta, AudioDelta):
+            self._wav.add(delta.pcm)
 
     def feed(self, delta: Delta) -> ChatResponse | None:
         """The response to yield for ``delta``, or None (finish and usage deltas wait for :meth:`finish`)."""
@@ -477,14 +489,17 @@ class ChatStream:
             self._reasoning += delta.text
             extra["thinking_delta"] = delta.text
         elif isinstance(delta, AudioDelta):
+            self._wav.add(delta.pcm)
             extra["audio_delta"] = delta.pcm
         elif isinstance(delta, ToolCallDelta):
             call = self._calls.setdefault(delta.index, _PartialCall())
             call.id = call.id or delta.id
             call.name = call.name or delta.name or ""
             call.arguments.append(delta.arguments)
-        else:  # transcript (metadata: the text arrives as TextDelta too), finish, usage
-            return None
+        elif isinstance(delta, TranscriptDelta | FinishDelta | UsageDelta):
+            return None  # the transcript's text arrives as TextDelta too; finish and usage go in the last response
+        else:
+            assert_never(delta)
         return ChatResponse(message=self._message(), delta=text, additional_kwargs=extra)
 
     def _message(self) -> ChatMessage:
@@ -497,8 +512,43 @@ class ChatStream:
         return _assistant(blocks)
 
     def finish(self, result: OmniResult) -> ChatResponse:
-        """The last response: the whole message (with the WAV and parsed tool arguments) and the usage."""
-        return result_to_chat_response(result, delta="")
+        """The last response: the whole message (with the WAV and parsed tool arguments) and the usage.
+
+        The WAV is the one built from the streamed pieces, so the core need not keep the audio
+        (``keep_audio=False``)."""
+        return result_to_chat_response(result, delta="", wav_base64=self._wav.ascii() or None)
+
+
+def json_schema_format(output_cls: type[BaseModel]) -> dict[str, Any]:
+    """The ``json_schema`` response format for a pydantic class (sent as JSON mode with the schema in the prompt).
+
+    Example:
+        >>> from pydantic import BaseModel
+        >>> class City(BaseModel):
+        ...     name: str
+        >>> json_schema_format(City)["json_schema"]["name"]
+        'City'
+    """
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": output_cls.__name__, "schema": output_cls.model_json_schema()},
+    }
+
+
+def parse_json_object(output_cls: type[ModelT], text: str) -> ModelT:
+    """``output_cls`` from a JSON answer (a fenced or surrounded object is found in the text).
+
+    Raises:
+        ValueError: the answer holds no object that validates, with the answer's start.
+    """
+    start, end = text.find("{"), text.rfind("}")
+    candidate = text[start : end + 1] if 0 <= start < end else text
+    try:
+        return output_cls.model_validate_json(candidate)
+    except ValueError as exc:
+        raise ValueError(
+            f"The answer is not a {output_cls.__name__} as JSON ({exc.__class__.__name__}); it begins {shorten(text)}."
+        ) from None
 
 
 def to_completion_response(response: ChatResponse) -> CompletionResponse:
@@ -524,7 +574,9 @@ __all__ = [
     "IMAGE_DETAIL_PIXELS",
     "ChatStream",
     "check_chat_messages",
+    "json_schema_format",
     "keep_first_tool_call",
+    "parse_json_object",
     "resolve_tool_choice",
     "result_message",
     "result_to_chat_response",

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Sequence
@@ -35,20 +34,24 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, fiel
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.types import Model, PydanticProgramMode
 
+from qwen_omni.adapter_support import OPTION_NAMES, build_options, json_schema_as_json_mode, thinking_on
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
-from qwen_omni.profiles import DEFAULT_MODEL, get_profile
+from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile
 from qwen_omni.request import Message, RequestOptions
 
 from ._convert import (
     ChatStream,
     check_chat_messages,
+    json_schema_format,
     keep_first_tool_call,
+    parse_json_object,
     resolve_tool_choice,
-    result_to_chat_response,
     to_completion_response,
     to_core_messages,
     tool_selections,
@@ -57,8 +60,7 @@ from ._convert import (
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
-_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(RequestOptions))
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout")
+_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -96,7 +98,10 @@ class QwenOmni(FunctionCallingLLM):
     ``additional_kwargs["thinking_delta"]``.
 
     Any option can also be given per call (``llm.chat(messages, voice="Ethan")``); ``additional_kwargs`` holds
-    further request fields (``seed``, ``stop``, ``response_format``..., or anything else, sent in the body).
+    further request fields (``response_format``..., or anything else, sent in the body). In thinking mode
+    (``enable_thinking=True``, or a model that thinks by default) ``structured_predict``, ``as_structured_llm`` and
+    ``FunctionAgent(output_cls=...)`` ask for the object in JSON mode, with its schema in the prompt, since the API
+    refuses a forced tool call there.
 
     Example:
         >>> llm = QwenOmni(model="qwen3-omni-flash", modalities=["text", "audio"], voice="Cherry")
@@ -131,6 +136,15 @@ class QwenOmni(FunctionCallingLLM):
     temperature: float | None = Field(default=None, description="Sampling temperature; the model's default if unset.")
     top_p: float | None = Field(default=None, description="Nucleus sampling; the model's default if unset.")
     max_tokens: int | None = Field(default=None, description="At most this many output tokens.")
+    seed: int | None = Field(default=None, description="Sampling seed, 0 to 2**31 - 1, for repeatable answers.")
+    stop: list[str] | None = Field(default=None, description="Stop sequences: the answer ends before any of them.")
+    audio_format: str = Field(
+        default=OUTPUT_AUDIO_FORMAT, description="The requested audio format; the API accepts only 'wav'."
+    )
+    extra_body: dict[str, Any] | None = Field(
+        default=None, description="Further JSON body fields, as with the OpenAI SDK's extra_body."
+    )
+    default_headers: dict[str, str] | None = Field(default=None, description="HTTP headers sent with every request.")
     max_retries: int = Field(default=2, ge=0, description="Retries of a failed request before any answer arrived.")
     timeout: float | None = Field(default=DEFAULT_TIMEOUT, description="Seconds before a request times out.")
     additional_kwargs: dict[str, Any] = Field(
@@ -194,6 +208,7 @@ class QwenOmni(FunctionCallingLLM):
                 workspace_id=self.workspace_id,
                 max_retries=self.max_retries,
                 timeout=self.timeout,
+                default_headers=self.default_headers,
             )
             self._client_key = key
         return self._client
@@ -208,17 +223,8 @@ class QwenOmni(FunctionCallingLLM):
             >>> QwenOmni(model="qwen3-omni-flash").request_options(enable_thinking=True).enable_thinking
             True
         """
-        options = {name: getattr(self, name) for name in _OPTION_NAMES if name in type(self).model_fields}
-        extra_body: dict[str, Any] = {}
-        for name, value in self.additional_kwargs.items():
-            if name == "extra_body":
-                extra_body.update(value or {})
-            elif name in _OPTION_NAMES:
-                options[name] = value
-            else:
-                extra_body[name] = value
-        base = RequestOptions(model=self.model).merged(**options, extra_body=extra_body or None)
-        return base.merged(**overrides) if overrides else base
+        settings = {name: getattr(self, name) for name in OPTION_NAMES if name in type(self).model_fields}
+        return build_options(settings, body=self.additional_kwargs, call=overrides)
 
     # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
 
@@ -263,17 +269,29 @@ class QwenOmni(FunctionCallingLLM):
         responses = self._astream_chat(_prompt_messages(prompt), **kwargs)
         return (to_completion_response(r) async for r in responses)
 
+    def _prepared(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> tuple[list[Message], RequestOptions]:
+        """The core's messages and options for a call (a ``json_schema`` response format sent as JSON mode)."""
+        return json_schema_as_json_mode(self._core_messages(messages), self.request_options(**kwargs))
+
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = self.client.complete(self._core_messages(messages), self.request_options(**kwargs))
-        return result_to_chat_response(result)
+        builder = ChatStream()
+        with self.client.stream(*self._prepared(messages, kwargs), keep_audio=False) as stream:
+            for delta in stream:
+                builder.gather(delta)
+        return builder.finish(stream.result)
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        result = await self.client.acomplete(self._core_messages(messages), self.request_options(**kwargs))
-        return result_to_chat_response(result)
+        builder = ChatStream()
+        async with self.client.astream(*self._prepared(messages, kwargs), keep_audio=False) as stream:
+            async for delta in stream:
+                builder.gather(delta)
+        return builder.finish(stream.result)
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         # Validation happens here, before the generator: a bad input raises at the call, not at the first next().
-        stream = self.client.stream(self._core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.stream(*self._prepared(messages, kwargs), keep_audio=False)
 
         def gen() -> ChatResponseGen:
             with stream:  # closing the generator (or an error) hangs up at once
@@ -286,7 +304,7 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        stream = self.client.astream(self._core_messages(messages), self.request_options(**kwargs))
+        stream = self.client.astream(*self._prepared(messages, kwargs), keep_audio=False)
 
         async def gen() -> ChatResponseAsyncGen:
             async with stream:  # closing the generator, a cancelled task or an error hangs up at once
@@ -297,6 +315,41 @@ class QwenOmni(FunctionCallingLLM):
                 yield builder.finish(stream.result)
 
         return gen()
+
+    # -- structured output ------------------------------------------------------------------------------
+
+    def _json_structured(self, llm_kwargs: dict[str, Any] | None) -> bool:
+        """Whether structured output must use JSON mode: thinking is on, where a forced tool call is refused."""
+        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
+            return False
+        return thinking_on(self.request_options(enable_thinking=(llm_kwargs or {}).get("enable_thinking")))
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """``output_cls`` from the answer: LlamaIndex's function-calling program, or in thinking mode JSON mode."""
+        if not self._json_structured(llm_kwargs):
+            return cast(Model, super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args))
+        messages = prompt.format_messages(**prompt_args)
+        response = self.chat(messages, **(llm_kwargs or {}), response_format=json_schema_format(output_cls))
+        return parse_json_object(output_cls, response.message.content or "")
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        if not self._json_structured(llm_kwargs):
+            return cast(Model, await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args))
+        messages = prompt.format_messages(**prompt_args)
+        response = await self.achat(messages, **(llm_kwargs or {}), response_format=json_schema_format(output_cls))
+        return parse_json_object(output_cls, response.message.content or "")
 
     # -- tools ------------------------------------------------------------------------------------------
 
@@ -323,14 +376,12 @@ class QwenOmni(FunctionCallingLLM):
             user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
         if user_msg is not None:
             messages.append(user_msg)
-        thinking = kwargs.get("enable_thinking")
-        if thinking is None:
-            thinking = self.request_options().enable_thinking
+        options = self.request_options(enable_thinking=kwargs.get("enable_thinking"))
         names = [spec["function"]["name"] for spec in specs]
         return {
             "messages": messages,
             "tools": specs or None,
-            "tool_choice": resolve_tool_choice(tool_choice, tool_required, names, thinking=bool(thinking)),
+            "tool_choice": resolve_tool_choice(tool_choice, tool_required, names, thinking=thinking_on(options)),
             "parallel_tool_calls": allow_parallel_tool_calls if specs else None,
             **kwargs,
         }

@@ -13,13 +13,28 @@ Example:
 
 from __future__ import annotations
 
+import binascii
 import io
+import struct
 import wave
 
 from .profiles import OUTPUT_SAMPLE_RATE
 
+__all__ = [
+    "CHANNELS",
+    "SAMPLE_WIDTH_BYTES",
+    "WAV_HEADER_BYTES",
+    "WavBase64",
+    "pcm16_duration",
+    "pcm16_to_wav",
+    "wav_header",
+    "wav_to_pcm16",
+]
+
 SAMPLE_WIDTH_BYTES = 2
 CHANNELS = 1
+#: The size of the RIFF header :func:`pcm16_to_wav` and :func:`wav_header` write.
+WAV_HEADER_BYTES = 44
 
 
 def pcm16_to_wav(pcm: bytes, *, sample_rate: int = OUTPUT_SAMPLE_RATE, channels: int = CHANNELS) -> bytes:
@@ -35,6 +50,85 @@ def pcm16_to_wav(pcm: bytes, *, sample_rate: int = OUTPUT_SAMPLE_RATE, channels:
         out.setframerate(sample_rate)
         out.writeframes(pcm)
     return buffer.getvalue()
+
+
+def wav_header(pcm_len: int, *, sample_rate: int = OUTPUT_SAMPLE_RATE, channels: int = CHANNELS) -> bytes:
+    """The 44-byte RIFF header of a PCM16 WAV file holding ``pcm_len`` bytes of samples (what :mod:`wave` writes).
+
+    Example:
+        >>> wav_header(480) + b"\\x00" * 480 == pcm16_to_wav(b"\\x00" * 480)
+        True
+    """
+    block = SAMPLE_WIDTH_BYTES * channels
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF", 36 + pcm_len, b"WAVE", b"fmt ", 16, 1, channels, sample_rate, sample_rate * block, block,
+        8 * SAMPLE_WIDTH_BYTES, b"data", pcm_len,
+    )  # fmt: skip
+
+
+class WavBase64:
+    """The base64 text of a PCM16 WAV file, built from PCM pieces as they arrive.
+
+    Each piece is encoded once, when it is added; :meth:`text` joins the pieces behind the header, whose sizes are
+    known only then. So a spoken answer of any length costs one pass, and the memory of its base64 twice at the
+    end (the pieces and the joined text), never a copy of the growing text per piece.
+
+    Base64 works on 3-byte groups and the header is 44 bytes (14 groups and 2 bytes), so the samples are encoded
+    from their second byte on; the header's last 2 bytes and the first sample byte make the group between.
+
+    Example:
+        >>> import base64
+        >>> wav = WavBase64()
+        >>> for piece in (b"\\x01\\x00" * 5, b"\\x02\\x00" * 7):
+        ...     wav.add(piece)
+        >>> base64.b64decode(wav.text()) == pcm16_to_wav(b"\\x01\\x00" * 5 + b"\\x02\\x00" * 7)
+        True
+    """
+
+    def __init__(self, *, sample_rate: int = OUTPUT_SAMPLE_RATE, channels: int = CHANNELS) -> None:
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.size = 0
+        self._first = b""
+        self._tail = b""
+        self._parts: list[bytes] = []
+
+    def add(self, pcm: bytes) -> None:
+        """Append PCM16 samples (any number of bytes; the whole must end on a whole frame)."""
+        if not pcm:
+            return
+        self.size += len(pcm)
+        if not self._first:
+            self._first, pcm = pcm[:1], pcm[1:]
+        data = self._tail + pcm if self._tail else pcm
+        cut = len(data) - len(data) % 3
+        if cut:
+            self._parts.append(binascii.b2a_base64(data[:cut], newline=False))
+        self._tail = data[cut:]
+
+    def text(self) -> str:
+        """The whole WAV file as base64 text (``""`` when no samples were added).
+
+        Raises:
+            ValueError: the samples do not end on a whole frame.
+        """
+        return self.ascii().decode("ascii")
+
+    def ascii(self) -> bytes:
+        """The same as ASCII bytes (what LlamaIndex's ``AudioBlock.audio`` holds), without a text copy.
+
+        :meth:`text` or :meth:`ascii` is called once, at the end: the pieces are released as the whole is made.
+        """
+        if not self.size:
+            return b""
+        if self.size % (SAMPLE_WIDTH_BYTES * self.channels):
+            raise ValueError(f"PCM16 data must be a whole number of frames; got {self.size} bytes.")
+        header = wav_header(self.size, sample_rate=self.sample_rate, channels=self.channels)
+        parts, self._parts = self._parts, []  # the pieces are released as the whole is made
+        head = binascii.b2a_base64(header + self._first, newline=False)
+        tail = binascii.b2a_base64(self._tail, newline=False)
+        return b"".join([head, *parts, tail])
 
 
 def wav_to_pcm16(wav_bytes: bytes) -> bytes:

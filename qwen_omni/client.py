@@ -99,6 +99,17 @@ class OmniClient:
         #: Waited on before every attempt and told of every 429 (:class:`qwen_omni.ratelimit.RateLimiter`).
         self.rate_limiter = rate_limiter
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the connections (they belong to this process; the copy opens its own). A key given as an
+        argument travels as a :class:`~pydantic.SecretStr`; one read from ``DASHSCOPE_API_KEY`` is read there again."""
+        state = dict(self.__dict__)
+        del state["_clients"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._clients = SDKClients(self._sdk_kwargs)
+
     def __repr__(self) -> str:
         return f"OmniClient(base_url={self.base_url!r}, max_retries={self.retry_policy.max_retries})"
 
@@ -153,14 +164,16 @@ class OmniClient:
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        keep_audio: bool = True,
         **overrides: Any,
     ) -> ResponseStream:
         """Validate and send; iterate the result for deltas as they arrive. ``overrides`` are options.
 
-        Close the stream (``close()``, ``with``, or let it go) to hang up before the end.
+        Close the stream (``close()``, ``with``, or let it go) to hang up before the end. ``keep_audio=False``
+        leaves ``result.audio`` empty, for a caller that keeps the ``AudioDelta`` pieces itself.
         """
         payload = self.prepare(messages, options, **overrides)
-        return ResponseStream(self, payload, extra_headers)
+        return ResponseStream(self, payload, extra_headers, keep_audio=keep_audio)
 
     def astream(
         self,
@@ -168,11 +181,12 @@ class OmniClient:
         options: RequestOptions | None = None,
         *,
         extra_headers: Mapping[str, str] | None = None,
+        keep_audio: bool = True,
         **overrides: Any,
     ) -> AsyncResponseStream:
         """The async form of :meth:`stream`: ``async with client.astream(...) as s: async for delta in s``."""
         payload = self.prepare(messages, options, **overrides)
-        return AsyncResponseStream(self, payload, extra_headers)
+        return AsyncResponseStream(self, payload, extra_headers, keep_audio=keep_audio)
 
     def complete(
         self,

@@ -26,7 +26,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, assert_never
 
 from .errors import InvalidRequestError, LimitExceededError, MediaError
 from .excerpt import shorten
@@ -430,7 +430,11 @@ def media_part(kind: MediaKind, source: Source) -> ImagePart | AudioPart | Video
     """
     if kind == "image":
         return ImagePart(source)
-    return AudioPart(source) if kind == "audio" else VideoPart(source)
+    if kind == "audio":
+        return AudioPart(source)
+    if kind == "video":
+        return VideoPart(source)
+    assert_never(kind)
 
 
 def wire_kind(part: Mapping[str, Any]) -> WireKind:
@@ -452,4 +456,6 @@ def wire_urls(part: Mapping[str, Any]) -> list[str]:
         return [str(part["video_url"]["url"] if isinstance(part["video_url"], Mapping) else part["video_url"])]
     if kind == "video_frames":
         return [str(u) for u in part["video"]]
-    return []
+    if kind == "text" or kind == "unknown":
+        return []
+    assert_never(kind)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 from openai import AsyncStream, Stream
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
 from .deadline import Deadline
 from .error_mapping import map_error
@@ -47,6 +47,9 @@ __all__ = ["AsyncResponseStream", "ResponseStream"]
 logger = logging.getLogger("qwen_omni")
 
 _END: Final = object()
+#: Chunks are read as the parsed JSON as it is (``object`` makes the SDK skip building its typed models, which would
+#: cost more than the rest of the work on a chunk); :class:`~qwen_omni.stream.StreamAccumulator` checks every field.
+_Chunk = object
 _PATH = "/chat/completions"
 _EVENT_STREAM = "text/event-stream"
 #: Hang-ups scheduled for async streams collected while their loop runs (the loop keeps only weak references).
@@ -56,12 +59,13 @@ _CLOSING: set[asyncio.Task[None]] = set()
 class _Call:
     """One call's attempts, without I/O: deadline, accumulator, what was delivered, and whether to retry."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any]) -> None:
+    def __init__(self, client: OmniClient, payload: dict[str, Any], *, keep_audio: bool = True) -> None:
         self.client = client
         self.payload = payload
         self.attempt = 0
         self.delivered = False
-        self.accumulator = StreamAccumulator()
+        self.keep_audio = keep_audio
+        self.accumulator = StreamAccumulator(keep_audio=keep_audio)
         self._deadline: Deadline | None = None
 
     @property
@@ -74,7 +78,7 @@ class _Call:
 
     def start_attempt(self) -> float | None:
         """A fresh accumulator; the timeout of this attempt's HTTP request (the time the call has left)."""
-        self.accumulator = StreamAccumulator()
+        self.accumulator = StreamAccumulator(keep_audio=self.keep_audio)
         return self.deadline.remaining()
 
     def check_response(self, headers: Mapping[str, str]) -> None:
@@ -142,9 +146,16 @@ class _Call:
 
 
 class _StreamBase:
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
         self.payload = payload
-        self._call = _Call(client, payload)
+        self._call = _Call(client, payload, keep_audio=keep_audio)
         self._headers = dict(headers or {})
         self._pending: deque[Delta] = deque()
         self._result: OmniResult | None = None
@@ -161,9 +172,16 @@ class _StreamBase:
 class ResponseStream(_StreamBase, Iterator[Delta]):
     """Deltas as their chunks arrive; :attr:`result` holds the whole answer once the stream is exhausted."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
-        super().__init__(client, payload, headers)
-        self._chunks: Stream[ChatCompletionChunk] | None = None
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
+        super().__init__(client, payload, headers, keep_audio=keep_audio)
+        self._chunks: Stream[_Chunk] | None = None
 
     def __iter__(self) -> Iterator[Delta]:
         return self
@@ -214,7 +232,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
         time.sleep(delay)
 
-    def _open(self) -> Stream[ChatCompletionChunk]:
+    def _open(self) -> Stream[_Chunk]:
         client = self._call.client
         if client.rate_limiter is not None:
             client.rate_limiter.acquire(self.payload)
@@ -225,7 +243,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
             cast_to=ChatCompletion,
             options={"headers": self._headers, "timeout": self._call.start_attempt()},
             stream=True,
-            stream_cls=Stream[ChatCompletionChunk],
+            stream_cls=Stream[_Chunk],
         )
 
     def _release(self) -> None:
@@ -237,9 +255,16 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
 class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
     """The async form of :class:`ResponseStream`; also hangs up when the task reading it is cancelled."""
 
-    def __init__(self, client: OmniClient, payload: dict[str, Any], headers: Mapping[str, str] | None) -> None:
-        super().__init__(client, payload, headers)
-        self._chunks: AsyncStream[ChatCompletionChunk] | None = None
+    def __init__(
+        self,
+        client: OmniClient,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        keep_audio: bool = True,
+    ) -> None:
+        super().__init__(client, payload, headers, keep_audio=keep_audio)
+        self._chunks: AsyncStream[_Chunk] | None = None
 
     def __aiter__(self) -> AsyncIterator[Delta]:
         return self
@@ -303,7 +328,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
         await asyncio.sleep(delay)
 
-    async def _open(self) -> AsyncStream[ChatCompletionChunk]:
+    async def _open(self) -> AsyncStream[_Chunk]:
         client = self._call.client
         if client.rate_limiter is not None:
             await client.rate_limiter.aacquire(self.payload)
@@ -314,7 +339,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
             cast_to=ChatCompletion,
             options={"headers": self._headers, "timeout": self._call.start_attempt()},
             stream=True,
-            stream_cls=AsyncStream[ChatCompletionChunk],
+            stream_cls=AsyncStream[_Chunk],
         )
 
     async def _release(self) -> None:

@@ -161,6 +161,8 @@ class OmniResult:
 
 def _get(obj: Any, key: str) -> Any:
     """Read ``key`` from a dict or an SDK object (``delta.audio`` is a dict on some SDK versions)."""
+    if type(obj) is dict:  # what the client reads (parsed JSON): the common case, first
+        return obj.get(key)
     if obj is None:
         return None
     if isinstance(obj, Mapping):
@@ -184,7 +186,7 @@ def _wrong(where: str, value: Any, expected: str) -> APIProtocolError:
 
 def _object(value: Any, where: str) -> Any:
     """``value`` if it is a JSON object (a dict or an SDK model) or absent."""
-    if value is None or isinstance(value, Mapping | BaseModel):
+    if value is None or type(value) is dict or isinstance(value, Mapping | BaseModel):
         return value
     raise _wrong(where, value, "an object")
 
@@ -231,9 +233,14 @@ class _ToolCallBuilder:
 
 
 class StreamAccumulator:
-    """Turns raw chunks into typed deltas and, at the end, one :class:`OmniResult`."""
+    """Turns raw chunks into typed deltas and, at the end, one :class:`OmniResult`.
 
-    def __init__(self) -> None:
+    ``keep_audio=False`` is for a caller that keeps the :class:`AudioDelta` pieces itself (a framework adapter
+    building its own message): the result's ``audio`` is then empty rather than a second copy of the speech.
+    """
+
+    def __init__(self, *, keep_audio: bool = True) -> None:
+        self.keep_audio = keep_audio
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._transcript: list[str] = []
@@ -257,7 +264,7 @@ class StreamAccumulator:
             APIProtocolError: the chunk, or one of its fields, is not of the documented type.
         """
         self.chunks += 1
-        if not isinstance(chunk, Mapping | BaseModel):
+        if type(chunk) is not dict and not isinstance(chunk, Mapping | BaseModel):
             raise _wrong("chunk", chunk, "a JSON object")
         error = _get(chunk, "error")
         if error:
@@ -278,7 +285,7 @@ class StreamAccumulator:
                 deltas.append(FinishDelta(reason))
         usage = _object(_get(chunk, "usage"), "chunk.usage")
         if usage:
-            raw = usage if isinstance(usage, Mapping) else usage.model_dump(exclude_none=True)
+            raw = usage if type(usage) is dict or isinstance(usage, Mapping) else usage.model_dump(exclude_none=True)
             self._usage = Usage.from_wire(_counts(raw))
             deltas.append(UsageDelta(self._usage))
         return deltas
@@ -318,7 +325,8 @@ class StreamAccumulator:
         if data:
             pcm = self._decode_audio(data)
             if pcm:
-                self._audio += pcm
+                if self.keep_audio:
+                    self._audio += pcm
                 out.append(AudioDelta(pcm, self._audio_id))
         transcript = _text(audio, "transcript", "delta.audio")
         if transcript:

@@ -331,3 +331,17 @@ def test_a_non_json_error_body_from_a_proxy_maps_to_a_server_error() -> None:
     assert info.value.status_code == 502
     assert "Bad Gateway" in str(info.value)
     assert hits == ["/v1/chat/completions"] * 3, "a 502 is retried"
+
+
+def test_the_client_pickles_without_its_connections(emulator: Any) -> None:
+    import pickle
+
+    from emulator_support import EMULATOR_KEY
+
+    from qwen_omni import Message, OmniClient
+
+    client = OmniClient(api_key=EMULATOR_KEY, base_url=emulator.base_url)
+    client.complete([Message("user", "Hi")])
+    clone = pickle.loads(pickle.dumps(client))
+    assert clone.complete([Message("user", "Hi")]).text == 'Received the text "Hi".'
+    assert EMULATOR_KEY not in repr(clone)

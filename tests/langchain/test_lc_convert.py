@@ -20,12 +20,10 @@ from langchain_core.messages import (
 )
 
 from langchain_qwen_omni import audio_pcm, audio_wav
-from langchain_qwen_omni._convert import (
+from langchain_qwen_omni._convert import assistant_text, langchain_profile, to_core_messages
+from langchain_qwen_omni._output import (
     ChunkConverter,
-    assistant_text,
     complete_audio,
-    langchain_profile,
-    to_core_messages,
     translate_content,
     translate_content_chunk,
     usage_metadata,
@@ -207,11 +205,15 @@ def test_streamed_pcm_pieces_sum_bit_exactly(seed: int) -> None:
         offset += size
     chunks = convert_all([TextDelta("Hi"), *(AudioDelta(p, "audio_1") for p in pieces), FinishDelta("stop")])
     audio = [c.additional_kwargs["audio"] for c in chunks if "audio" in c.additional_kwargs]
-    # every piece but the last is whole base64 groups of whole samples: playable alone, no "=" padding
-    assert all(len(base64.b64decode(a["data"])) % 6 == 0 and "=" not in a["data"] for a in audio[:-1])
+    # each chunk holds one piece; every piece but the last is whole base64 groups of whole samples: playable alone,
+    # no "=" padding
+    assert all(len(a["pcm"]) == 1 for a in audio)
+    assert all(len(base64.b64decode(a["pcm"][0])) % 6 == 0 and "=" not in a["pcm"][0] for a in audio[:-1])
     assert [a.get("format") for a in audio].count("pcm16") == 1
     full = total(chunks)
-    assert base64.b64decode(full.additional_kwargs["audio"]["data"]) == pcm
+    # the sum holds the pieces as a list (LangChain's merge appends them): the same strings, none copied
+    assert full.additional_kwargs["audio"]["pcm"] == [a["pcm"][0] for a in audio]
+    assert b"".join(base64.b64decode(p) for p in full.additional_kwargs["audio"]["pcm"]) == pcm
     assert full.additional_kwargs["audio"]["format"] == "pcm16"
     assert audio_pcm(full) == pcm
     assert b"".join(audio_pcm(c) for c in chunks) == pcm
@@ -357,7 +359,7 @@ def test_message_to_core_passes_names() -> None:
     assert to_core_messages([HumanMessage("hi", name="ann")]) == [Message("user", "hi", name="ann")]
 
 
-@pytest.mark.parametrize("module", ["_convert", "_structured", "audio", "chat_models", "tools", "__init__"])
+@pytest.mark.parametrize("module", ["_convert", "_output", "_structured", "audio", "chat_models", "tools", "__init__"])
 def test_docstring_examples_run(module: str) -> None:
     import doctest
     import importlib

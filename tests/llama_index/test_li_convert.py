@@ -254,7 +254,7 @@ def test_tool_choice_never_sends_required(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"):
         assert resolve_tool_choice(None, True, ["a", "b"]) == "auto"
         assert resolve_tool_choice(None, True, ["a"], thinking=True) == "auto"
-    assert "with 2 tools" in caplog.text and "in thinking mode" in caplog.text
+    assert "among 2 tools" in caplog.text and "in thinking mode" in caplog.text
 
 
 def test_tool_selections_parse_partial_arguments() -> None:

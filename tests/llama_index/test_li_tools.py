@@ -80,7 +80,7 @@ def test_required_with_several_tools_falls_back_to_auto(
     with caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"):
         response = llm.chat_with_tools([WEATHER, TIME], user_msg="What is the get_time in UTC", tool_required=True)
     assert last().payload["tool_choice"] == "auto"  # type: ignore[index]
-    assert "cannot force a tool call with 2 tools" in caplog.text
+    assert "cannot be made to call a tool among 2 tools" in caplog.text
     assert llm.get_tool_calls_from_response(response)[0].tool_name == "get_time"
 
 
