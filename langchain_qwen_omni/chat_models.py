@@ -507,3 +507,6 @@ class _Answer:
         message_id = _message_id(self.run_manager) if self.run_manager is not None else None
         message = self.builder.message(result, model=self.request.options.model, message_id=message_id)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+__all__ = ["ChatQwenOmni"]
