@@ -24,8 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -40,13 +38,13 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from qwen_omni.errors import InvalidRequestError, MediaError
+from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import AudioPart, ImagePart, Part, Source, TextPart, VideoFramesPart, VideoPart
 from qwen_omni.profiles import get_profile
 from qwen_omni.request import Message, Role
-from qwen_omni.sources import is_wire_url, looks_like_base64
+from qwen_omni.sources import Base64Source, is_wire_url, looks_like_base64
 
 _PART_OPTIONS = {"image": ("min_pixels", "max_pixels", "total_pixels"), "video": ("fps",), "audio": ()}
 _WIRE_TYPES = ("image_url", "input_audio", "video_url")
@@ -205,13 +203,7 @@ def _media_source(block: Mapping[str, Any], kind: str, policy: LocalMediaPolicy)
         if data[:5].lower() == "file:" or is_wire_url(data):
             # an OpenAI-style input_audio whose "data" was a URL, a data URI or a file URL
             return policy.location(data, f"The data of the {kind} block")
-        try:
-            return base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise MediaError(
-                f"The {kind} block's base64 data is not valid base64 ({exc}); got {shorten(data)}. Encode the file's "
-                "bytes with base64.b64encode, or give a 'url'."
-            ) from None
+        return Base64Source(data)  # decoded once, for the checks, and sent as given
     if block.get("file_id"):
         raise InvalidRequestError(
             f"Qwen-Omni has no file store, so a {kind} block cannot refer to a file_id; pass url, base64 + mime_type, "

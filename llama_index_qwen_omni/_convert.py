@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import IOBase
@@ -70,7 +71,7 @@ from qwen_omni.parts import (
     VideoPart,
 )
 from qwen_omni.request import Message, Role
-from qwen_omni.sources import is_wire_url
+from qwen_omni.sources import Base64Source, is_wire_url
 from qwen_omni.stream import (
     AudioDelta,
     Delta,
@@ -239,17 +240,32 @@ def _user_part(position: int, block: Any, policy: LocalMediaPolicy) -> Part | No
     )
 
 
+_CANONICAL_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+
+
+def _block_bytes(data: bytes | IOBase) -> bytes:
+    """A block's media bytes: read from its file object, or decoded from the base64 LlamaIndex keeps (bytes only:
+    never the block's path or URL)."""
+    if isinstance(data, IOBase):
+        data.seek(0)
+        raw = data.read()
+        return raw if isinstance(raw, bytes) else str(raw).encode()
+    return resolve_binary(data).read()
+
+
 def _source(
     data: bytes | IOBase | None, path: Path | str | None, url: Any, policy: LocalMediaPolicy, what: str
 ) -> Source:
     """Where a block's media is: its bytes (decoded from LlamaIndex's base64), else its path, else its URL; a path
     or a ``file://`` URL only as ``policy`` allows."""
     if isinstance(data, IOBase):
-        data.seek(0)
-        raw = data.read()
-        return raw if isinstance(raw, bytes) else str(raw).encode()
+        return _block_bytes(data)
     if data:
-        return resolve_binary(data).read()  # bytes only: never the block's path or URL
+        decoded = _block_bytes(data)
+        if len(data) % 4 == 0 and _CANONICAL_BASE64.fullmatch(data):
+            # LlamaIndex keeps a block's bytes as base64: send that as it is, instead of encoding them again
+            return Base64Source(data.decode("ascii"), decoded)
+        return decoded
     if path is not None:
         # LlamaIndex checked that the path exists relative to the working directory, so that is what it means.
         return policy.path(os.path.abspath(os.fspath(path)), f"{what}'s path")
@@ -291,7 +307,9 @@ def _video_part(block: VideoBlock, policy: LocalMediaPolicy) -> Part:
         fps = _detail_pairs(detail, ("fps",))["fps"]
     if block.video_mimetype == FRAMES_MIMETYPE:
         try:
-            body = json.loads(_source(block.video, None, None, policy, "A VideoBlock"))  # type: ignore[arg-type]
+            if not block.video:
+                raise ValueError
+            body = json.loads(_block_bytes(block.video))
             frames, body_fps = body["frames"], body.get("fps")
             if not isinstance(frames, list):
                 raise TypeError

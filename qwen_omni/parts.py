@@ -51,11 +51,13 @@ from .profiles import (
 )
 from .sources import (
     REMOTE_SCHEMES,
+    Base64Source,
     Loaded,
     Source,
     check_data_uri_size,
     data_uri,
     data_uri_head,
+    data_uri_of,
     load_source,
 )
 from .wire_checks import check_fps, check_location, check_pixels
@@ -122,7 +124,7 @@ class _MediaPart:
     _kind: ClassVar[MediaKind] = "image"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.source, str | os.PathLike | bytes | bytearray | memoryview):
+        if not isinstance(self.source, str | os.PathLike | bytes | bytearray | memoryview | Base64Source):
             raise InvalidRequestError(
                 f"{type(self).__name__} takes a URL, a data URI, a path or bytes; got {type(self.source).__name__} "
                 f"{shorten(self.source)}."
@@ -247,7 +249,7 @@ class ImagePart(_MediaPart):
         if loaded.data is not None:
             mime = self.mime_type or ""
             self.check_shape()
-            url = data_uri(loaded.data, mime)
+            url = data_uri_of(loaded, mime)
         else:
             self._check_url()
             url = loaded.url or ""
@@ -321,7 +323,7 @@ class AudioPart(_MediaPart):
         loaded = self.loaded
         if loaded.data is None:
             self._check_url()
-        data = data_uri(loaded.data) if loaded.data is not None else (loaded.url or "")
+        data = data_uri_of(loaded)
         check_data_uri_size(data, _cap(self.label))
         fmt = self.audio_format
         self.check_content()
@@ -372,7 +374,7 @@ class VideoPart(_MediaPart):
         loaded = self.loaded
         if loaded.data is None:
             self._check_url()
-        url = data_uri(loaded.data) if loaded.data is not None else (loaded.url or "")
+        url = data_uri_of(loaded)
         check_data_uri_size(url, _cap(self.label))
         self.check_content()
         wire: dict[str, Any] = {"type": "video_url", "video_url": {"url": url}}

@@ -20,7 +20,7 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 from urllib.parse import unquote, urlparse
 
@@ -32,11 +32,13 @@ __all__ = [
     "MAX_INLINE_FILE_BYTES",
     "REMOTE_SCHEMES",
     "WIRE_SCHEMES",
+    "Base64Source",
     "Loaded",
     "Source",
     "check_data_uri_size",
     "data_uri",
     "data_uri_head",
+    "data_uri_of",
     "file_url_path",
     "inline_length",
     "is_remote_url",
@@ -45,8 +47,29 @@ __all__ = [
     "looks_like_base64",
 ]
 
-#: Where a part's media comes from: a URL or data URI (str), a local path (str or PathLike), or bytes.
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+@dataclass(frozen=True)
+class Base64Source:
+    """Media given as base64 text, as LangChain and LlamaIndex content blocks hold it.
+
+    It is decoded once, for the checks that must look inside (type, shape, duration), and goes on the wire as
+    given, without being encoded again. ``data``, when given, must be what ``text`` decodes to (an adapter that
+    has decoded it already passes both); otherwise ``text`` is decoded strictly.
+
+    Example:
+        >>> load_source(Base64Source("aGk=")).data, data_uri_of(load_source(Base64Source("aGk=")))
+        (b'hi', 'data:;base64,aGk=')
+    """
+
+    text: str = field(repr=False)
+    data: bytes | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"Base64Source({len(self.text):,} characters)"
+
+
+#: Where a part's media comes from: a URL or data URI (str), a local path (str or PathLike), bytes, or base64 text.
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Base64Source]
 
 REMOTE_SCHEMES = ("http://", "https://", "oss://")
 #: Everything the API accepts as a media location: remote URLs and data URIs.
@@ -110,6 +133,8 @@ class Loaded:
     url: str | None = None
     data: bytes | None = None
     name: str | None = None
+    #: ``data`` as base64, when it came that way (sent as it is instead of encoded again).
+    base64: str | None = field(default=None, repr=False)
 
     @property
     def is_inline(self) -> bool:
@@ -129,6 +154,8 @@ def load_source(source: Source) -> Loaded:
     """
     if isinstance(source, bytes | bytearray | memoryview):
         return Loaded(data=bytes(source))
+    if isinstance(source, Base64Source):
+        return _decode(source)
     if not isinstance(source, str | os.PathLike):
         raise MediaError(
             f"A media source must be a URL, a path or bytes; got {type(source).__name__} {shorten(source)}."
@@ -207,6 +234,36 @@ def _too_big(path: str, size: int | None) -> LimitExceededError:
 def data_uri(data: bytes, mime_type: str = "") -> str:
     """A base64 data URI; audio and video use an empty mime type, as Qwen-Omni's examples do."""
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def data_uri_of(loaded: Loaded, mime_type: str = "") -> str:
+    """The data URI of inline media, reusing the base64 it came as; the URL of media that is not inline."""
+    if loaded.data is None:
+        return loaded.url or ""
+    if loaded.base64 is not None:
+        return f"data:{mime_type};base64,{loaded.base64}"
+    return data_uri(loaded.data, mime_type)
+
+
+def _decode(source: Base64Source) -> Loaded:
+    """The bytes of base64 text, refused from its length before it is decoded if it could never go inline."""
+    text = source.text
+    if _EMPTY_PREFIX + len(text) >= DATA_URI_MAX_BYTES:
+        raise LimitExceededError(
+            f"The given base64 data is {len(text) / 1_048_576:.1f} MB; Qwen-Omni accepts inline data under "
+            f"{DATA_URI_MAX_BYTES / 1_048_576:.0f} MB per item (a file of about {MAX_INLINE_FILE_BYTES / 1_048_576:.1f}"
+            " MB). Upload it and pass its URL, or make it smaller."
+        )
+    if source.data is not None:
+        return Loaded(data=source.data, base64=text)
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise MediaError(
+            f"The given base64 data is not valid base64 ({exc}); got {shorten(text)}. Encode the file's bytes with "
+            "base64.b64encode, or give a URL."
+        ) from None
+    return Loaded(data=data, base64=text)
 
 
 def check_data_uri_size(uri: str, what: str) -> None:

@@ -33,6 +33,7 @@ from qwen_omni import samples
 from qwen_omni.audio import wav_to_pcm16
 from qwen_omni.errors import InvalidRequestError, MediaError
 from qwen_omni.local_media import LocalMediaPolicy
+from qwen_omni.parts import ImagePart
 from qwen_omni.request import Message, RequestOptions, build_payload
 from qwen_omni.stream import (
     AudioDelta,
@@ -133,8 +134,23 @@ def test_unsupported_blocks_are_clear_errors(block: dict[str, Any], expected: st
 
 
 def test_bad_base64_is_a_media_error() -> None:
-    with pytest.raises(MediaError, match="not valid base64"):
-        to_core_messages([HumanMessage([{"type": "image", "base64": "%%%", "mime_type": "image/png"}])])
+    (message,) = to_core_messages([HumanMessage([{"type": "image", "base64": "%%%", "mime_type": "image/png"}])])
+    assert isinstance(message.content, list)
+    with pytest.raises(MediaError, match="not valid base64"):  # checked when the payload is built, before sending
+        build_payload([message], RequestOptions())
+
+
+def test_base64_blocks_go_on_the_wire_as_given() -> None:
+    png = samples.image_png(32, 24)
+    text = base64.b64encode(png).decode()
+    (message,) = to_core_messages([HumanMessage([{"type": "image", "base64": text, "mime_type": "image/png"}])])
+    assert isinstance(message.content, list)
+    (image,) = message.content
+    assert isinstance(image, ImagePart) and image.loaded.data == png  # decoded once, for the checks
+    assert image.loaded.base64 is text  # the caller's own string, not a copy encoded again
+    assert build_payload([message], RequestOptions())["messages"][0]["content"][0]["image_url"]["url"] == (
+        "data:image/png;base64," + text
+    )
 
 
 def test_system_and_tool_messages_are_text_only() -> None:

@@ -88,8 +88,12 @@ def test_image_block_bytes_are_decoded_from_llamaindex_base64() -> None:
     text, image = only_user_parts(user(TextBlock(text="What?"), ImageBlock(image=png)))
     assert text == TextPart("What?")
     assert isinstance(image, ImagePart)
-    assert image.source == png  # LlamaIndex stores base64; the part holds the real bytes
+    assert image.loaded.data == png  # LlamaIndex stores base64; the part checks the real bytes
     assert image.mime == "image/png"
+    stored = ImageBlock(image=png).image
+    assert stored is not None
+    # ... and sends the base64 LlamaIndex already holds, without encoding it again
+    assert image.to_wire()["image_url"]["url"] == "data:image/png;base64," + stored.decode()
 
 
 def test_image_block_url_and_path_pass_through_without_reading(tmp_path: Path) -> None:
@@ -130,7 +134,7 @@ def test_audio_block_keeps_bytes_and_format() -> None:
     mp3 = samples.tone_mp3(0.5)
     (part,) = only_user_parts(user(AudioBlock(audio=mp3, format="mp3")))
     assert isinstance(part, AudioPart)
-    assert part.source == mp3 and part.audio_format == "mp3"
+    assert part.loaded.data == mp3 and part.audio_format == "mp3"
     (by_url,) = only_user_parts(user(AudioBlock(url="https://e.com/a.mp3")))
     assert isinstance(by_url, AudioPart) and by_url.to_wire()["input_audio"] == {
         "data": "https://e.com/a.mp3",
@@ -147,7 +151,7 @@ def test_audio_from_io_is_read_as_is() -> None:
 def test_video_block_fps_and_fractional_fps_through_detail() -> None:
     clip = samples.video_mp4(1.0)
     (part,) = only_user_parts(user(VideoBlock(video=clip, fps=2)))
-    assert isinstance(part, VideoPart) and part.source == clip and part.fps == 2
+    assert isinstance(part, VideoPart) and part.loaded.data == clip and part.fps == 2
     (slow,) = only_user_parts(user(VideoBlock(url="https://e.com/v.mp4", detail="fps=0.5")))
     assert isinstance(slow, VideoPart) and slow.fps == 0.5
     with pytest.raises(InvalidRequestError, match="keys fps"):
