@@ -159,6 +159,15 @@ class QwenOmniReader(BaseReader):
     def __repr__(self) -> str:
         return f"QwenOmniReader(mode={self.settings.mode!r}, pipeline={self.pipeline!r})"
 
+    def __reduce__(self) -> Any:
+        raise InvalidRequestError(
+            "A QwenOmniReader is not sent to other processes (SimpleDirectoryReader.load_data(num_workers=N) "
+            "does): its bound on requests in flight and its rate budget belong to this process, so N copies would "
+            "each send at the full rate. Use `await SimpleDirectoryReader(...).aload_data(num_workers=N)`, which "
+            "shares one bound over every file, or build one reader per process with "
+            "rate_limiter=RateLimiter(backend=RedisBackend(...)) to share one budget."
+        )
+
     # -- public API -------------------------------------------------------------------------------------
 
     def lazy_load_data(

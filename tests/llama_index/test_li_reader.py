@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -375,6 +376,12 @@ async def test_the_bound_is_the_readers_across_simple_directory_readers_workers(
         requests = emu.requests
     assert len(documents) == len(requests) >= 12 and all(r.status == 200 for r in requests)
     assert peak_in_flight(requests) <= 2 and reader.pipeline.slots.peak == 2
+
+
+def test_a_reader_is_not_copied_into_worker_processes(fast: Callable[..., QwenOmniReader]) -> None:
+    # SimpleDirectoryReader.load_data(num_workers=N) pickles its extractors into N processes: N bounds, N budgets
+    with pytest.raises(InvalidRequestError, match=r"aload_data\(num_workers=N\)"):
+        pickle.dumps(fast())
 
 
 def test_one_rate_budget_for_every_request_of_the_reader(
