@@ -40,6 +40,7 @@ from .errors import (  # noqa: E402
     QwenOmniStreamModerationError,
     QwenOmniTimeoutError,
 )
+from .loaders import QwenOmniMediaLoader  # noqa: E402
 from .tools import QwenOmniMediaTool  # noqa: E402
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "QwenOmniLimitExceededError",
     "QwenOmniLocalFileRefusedError",
     "QwenOmniMediaError",
+    "QwenOmniMediaLoader",
     "QwenOmniMediaTool",
     "QwenOmniMissingAPIKeyError",
     "QwenOmniModerationError",

@@ -172,17 +172,15 @@ class ChatQwenOmni(BaseChatModel):
         by ``model_copy(update={"base_url": ...})``, or unpickled in another process)."""
         key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
-            self._client = OmniClient(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                region=self.region,
-                workspace_id=self.workspace_id,
-                max_retries=self.max_retries,
-                timeout=DEFAULT_TIMEOUT if self.timeout is None else self.timeout,
-                default_headers=self.default_headers,
-            )
+            self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
+
+    def client_settings(self) -> dict[str, Any]:
+        """The core client's connection settings from this model's fields (for a client of one's own, e.g. with a
+        ``rate_limiter``)."""
+        settings = {name: getattr(self, name) for name in _CONNECTION_FIELDS}
+        return {**settings, "timeout": DEFAULT_TIMEOUT if self.timeout is None else self.timeout}
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle without the client (its connections belong to this process) and, when the key came from

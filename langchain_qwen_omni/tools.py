@@ -4,6 +4,12 @@ The agent passes a URL or a local path and a question; Qwen-Omni answers in text
 only below ``root_dir`` (the core's :class:`~qwen_omni.local_media.LocalMediaPolicy`: ``..`` and symlinks
 resolved first): an agent decides the path, so by default (``root_dir=None``) it may pass URLs only.
 
+A local recording longer (or larger) than the model takes in one request is asked part by part through the
+long-media pipeline (:mod:`qwen_omni.longmedia.asking`), at the quota's pace, and the answers come back
+together, each marked with its part's time. Every failure (a refused path, an unreadable file, the service's
+errors) reaches the agent as a tool error message (``ToolException``, shown by ``handle_tool_error``), never
+as an exception out of the agent's run.
+
 Example:
     >>> from qwen_omni import samples
     >>> from qwen_omni.emulator import Emulator
@@ -18,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import mimetypes
 from pathlib import Path
@@ -27,16 +34,24 @@ from urllib.parse import urlparse
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, ToolException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
-from qwen_omni.errors import InvalidRequestError
+from qwen_omni.errors import InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
 from qwen_omni.formats import MediaKind, extension, kind_from_name, normalize_audio_format
-from qwen_omni.local_media import SETTING, LocalMediaPolicy
+from qwen_omni.local_media import LocalMediaPolicy, as_tool_told
+from qwen_omni.longmedia import LongMedia, as_recording
+from qwen_omni.longmedia.asking import aanswer
+from qwen_omni.longmedia.plan import whole_file_problems
+from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.profiles import AUDIO_INPUT_FORMATS
 from qwen_omni.sources import is_wire_url, load_source
 
+from ._pipeline import build_pipeline
 from .chat_models import ChatQwenOmni
+
+#: What a tool tells the agent instead of raising: the service's errors, and the file system's.
+FAILURES = (QwenOmniError, OSError)
 
 
 class MediaQuestion(BaseModel):
@@ -63,6 +78,32 @@ class QwenOmniMediaTool(BaseTool):
     """The model that answers (its key, endpoint and model name)."""
     root_dir: Path | None = None
     """Local files are read only below this folder; None allows URLs only."""
+    max_concurrency: int = 4
+    """Requests in flight at once while a long recording is asked part by part (over every call of the tool)."""
+    rate_limiter: Any = None
+    """The request and token budget of those requests (a :class:`qwen_omni.RateLimiter`; default: the
+    documented quota, for this tool). Share one with other tools and loaders to keep them all within it."""
+    cache_dir: Path | None = None
+    """Keep each part's answer in this folder, so that asking again sends only what is missing."""
+
+    _pipeline: LongMedia | None = PrivateAttr(default=None)
+
+    @property
+    def pipeline(self) -> LongMedia:
+        """The long-media pipeline that asks a long recording part by part (built at first use)."""
+        if self._pipeline is None:
+            self._pipeline = build_pipeline(
+                self.llm,
+                rate_limiter=self.rate_limiter,
+                concurrency=self.max_concurrency,
+                retries=2,
+                on_error="skip",
+                cache_dir=self.cache_dir,
+                progress=False,
+                options=None,
+                reduce_model=None,
+            )
+        return self._pipeline
 
     def _message(self, source: str, question: str, kind: MediaKind | None) -> list[HumanMessage]:
         if is_wire_url(source):
@@ -86,9 +127,19 @@ class QwenOmniMediaTool(BaseTool):
         try:
             path = LocalMediaPolicy(self.root_dir).location(source, "source")
         except InvalidRequestError as exc:
-            raise ToolException(str(exc).replace(SETTING, "the folder this tool may read")) from None
+            raise ToolException(as_tool_told(str(exc))) from None
         assert isinstance(path, Path)  # URLs and data URIs were taken before
         return path
+
+    def _long(self, source: str, kind: MediaKind | None) -> tuple[Path, list[str]] | None:
+        """The local file and why it cannot go in one request, when it cannot (then it is asked part by part)."""
+        if is_wire_url(source):
+            return None
+        path = self._local_path(source)
+        if (kind or _guess_kind(str(path))) == "image":
+            return None
+        problems = whole_file_problems(as_recording(path), self.llm.model)
+        return (path, problems) if problems else None
 
     def _run(
         self,
@@ -97,8 +148,14 @@ class QwenOmniMediaTool(BaseTool):
         kind: MediaKind | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
     ) -> str:
-        config = {"callbacks": run_manager.get_child()} if run_manager else {}
-        return self.llm.invoke(self._message(source, question, kind), config=config).text  # type: ignore[arg-type]
+        try:
+            if (long := self._long(source, kind)) is not None:
+                path, _ = long
+                return run_sync(aanswer(self.pipeline, as_recording(path), question))
+            config = {"callbacks": run_manager.get_child()} if run_manager else {}
+            return self.llm.invoke(self._message(source, question, kind), config=config).text  # type: ignore[arg-type]
+        except FAILURES as exc:
+            raise _told(exc) from exc
 
     async def _arun(
         self,
@@ -107,9 +164,21 @@ class QwenOmniMediaTool(BaseTool):
         kind: MediaKind | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
     ) -> str:
-        config = {"callbacks": run_manager.get_child()} if run_manager else {}
-        message = await self.llm.ainvoke(self._message(source, question, kind), config=config)  # type: ignore[arg-type]
-        return message.text
+        try:
+            if (long := await asyncio.to_thread(self._long, source, kind)) is not None:
+                path, _ = long
+                return await aanswer(self.pipeline, as_recording(path), question)
+            config = {"callbacks": run_manager.get_child()} if run_manager else {}
+            message = await self.llm.ainvoke(self._message(source, question, kind), config=config)  # type: ignore[arg-type]
+            return message.text
+        except FAILURES as exc:
+            raise _told(exc) from exc
+
+
+def _told(error: BaseException) -> ToolException:
+    """``error`` as the message an agent reads (the project's messages never hold the key or a payload)."""
+    message = str(error) if isinstance(error, QwenOmniError) else f"{type(error).__name__}: {error}"
+    return ToolException(as_tool_told(message))
 
 
 def _guess_kind(name: str) -> MediaKind:

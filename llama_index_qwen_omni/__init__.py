@@ -1,4 +1,5 @@
-"""Qwen-Omni for LlamaIndex: the ``QwenOmni`` LLM and the ``QwenOmniReader`` for audio, video and images.
+"""Qwen-Omni for LlamaIndex: the ``QwenOmni`` LLM, the ``QwenOmniReader`` for recordings and images of any length,
+and ``media_tool`` for agents.
 
 Example:
     >>> from llama_index_qwen_omni import QwenOmni
@@ -13,5 +14,6 @@ require("llama_index.core", extra="llama-index", needed_by="llama_index_qwen_omn
 from ._convert import FRAMES_MIMETYPE, video_frames_block  # noqa: E402
 from .llm import QwenOmni  # noqa: E402
 from .reader import QwenOmniReader  # noqa: E402
+from .tools import media_tool  # noqa: E402
 
-__all__ = ["FRAMES_MIMETYPE", "QwenOmni", "QwenOmniReader", "video_frames_block"]
+__all__ = ["FRAMES_MIMETYPE", "QwenOmni", "QwenOmniReader", "media_tool", "video_frames_block"]

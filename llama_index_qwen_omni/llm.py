@@ -201,17 +201,14 @@ class QwenOmni(FunctionCallingLLM):
         """
         key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
-            self._client = OmniClient(
-                api_key=self.api_key,
-                base_url=self.base_url,
-                region=self.region,
-                workspace_id=self.workspace_id,
-                max_retries=self.max_retries,
-                timeout=self.timeout,
-                default_headers=self.default_headers,
-            )
+            self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
+
+    def client_settings(self) -> dict[str, Any]:
+        """The core client's connection settings from this LLM's fields (for a client of one's own, e.g. with a
+        ``rate_limiter``)."""
+        return {name: getattr(self, name) for name in _CONNECTION_FIELDS}
 
     def request_options(self, **overrides: Any) -> RequestOptions:
         """The options of a request: this LLM's fields, then ``additional_kwargs``, then ``overrides``.

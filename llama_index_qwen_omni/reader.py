@@ -1,221 +1,236 @@
-"""``QwenOmniReader``: audio, video and image files as LlamaIndex Documents, described or transcribed by Qwen-Omni.
+"""``QwenOmniReader``: recordings (and images) as LlamaIndex Documents: timestamped transcripts, descriptions,
+subtitles, summaries or answers to your own question, over the long-media pipeline (:mod:`qwen_omni.longmedia`).
 
-Long audio and video are cut with :func:`qwen_omni.media.split` into segments held in memory (nothing is ever
-written beside the input, or anywhere else); each segment becomes a Document with its ``start`` and ``end``
-seconds, so a query engine can cite where in the recording an answer came from.
+Each recording is cut into segments within every limit of the model (a file that fits is sent whole), at the
+quota's pace, and each segment becomes a Document whose text is in the whole recording's time, with ``time``,
+``start`` and ``end`` in its metadata; on request one more Document holds the whole recording's transcript or
+summary. Nothing is ever written beside the input (segments are cut in memory).
 
 Example:
-    >>> from llama_index_qwen_omni import QwenOmniReader
-    >>> reader = QwenOmniReader(model="qwen3.5-omni-flash", segment_seconds=60)
-    >>> # documents = reader.load_data(["meeting.mp3", "demo.mp4", "slide.png"])
-    >>> # documents[0].metadata -> {'file_path': ..., 'kind': 'audio', 'start': 0.0, 'end': 60.0, ...}
+    >>> from qwen_omni import samples
+    >>> from qwen_omni.emulator import Emulator
+    >>> with Emulator() as emu:
+    ...     reader = QwenOmniReader(model="qwen-omni-turbo", api_key="sk-test", base_url=emu.base_url)
+    ...     documents = reader.load_data(samples.tone_wav(3.0), name="memo.wav")
+    >>> documents[0].text
+    '[00:00:00.000 --> 00:00:03.000] A voice at 440 Hz.'
+    >>> {key: documents[0].metadata[key] for key in ("file_name", "time", "start", "end", "mode")}
+    {'file_name': 'memo.wav', 'time': '00:00:00 - 00:00:03', 'start': 0.0, 'end': 3.0, 'mode': 'transcript'}
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from pathlib import PurePath
+from typing import Any, Literal
 
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
 
-from qwen_omni.media import MediaInfo, probe, split
-from qwen_omni.parts import MediaKind, TextPart, media_part
-from qwen_omni.profiles import get_profile
-from qwen_omni.request import Message, RequestOptions
+from qwen_omni.errors import InvalidRequestError
+from qwen_omni.longmedia import (
+    IMAGE_PROMPT,
+    DocumentChoice,
+    DocumentMode,
+    DocumentRecord,
+    DocumentSettings,
+    LongMedia,
+    PlanOptions,
+    RecordingLike,
+    Slots,
+    aload_documents,
+    load_documents,
+    sources_of,
+)
+from qwen_omni.longmedia.runner import OnError
+from qwen_omni.longmedia.sync import run_sync
+from qwen_omni.ratelimit import RequestBudget
 
+from ._pipeline import build_pipeline
 from .llm import QwenOmni
 
-#: What the reader asks about each kind of media.
-DEFAULT_PROMPTS: dict[str, str] = {
-    "audio": (
-        "Transcribe the speech in this audio verbatim. Then, in one short paragraph, describe any other sounds, "
-        "music or noise. If there is no speech, say so and describe what can be heard."
-    ),
-    "video": (
-        "Describe what happens in this video, in order, with the people, objects, on-screen text and actions "
-        "you see. Then transcribe any speech."
-    ),
-    "image": "Describe this image in detail, including any text it contains.",
-}
+__all__ = ["QwenOmniReader"]
 
-PathLike = str | os.PathLike[str]
-
-#: Metadata kept out of the embedded and the prompted text (``file_name``, ``kind``, ``start``, ``end`` stay in,
-#: so that answers can say where in a recording something was heard).
-_HIDDEN_METADATA = ("file_path", "model", "duration", "segment_index", "segment_count")
+Items = RecordingLike | PurePath | Sequence[RecordingLike | PurePath]
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """One request's worth of media: a whole file, or one segment of it."""
-
-    path: Path
-    kind: MediaKind
-    source: bytes | str  # the file's bytes or path, or a segment's bytes
-    info: MediaInfo
-    index: int
-    count: int
-    start: float | None
-    end: float | None
+def to_document(record: DocumentRecord) -> Document:
+    """A pipeline record as a LlamaIndex ``Document``, its hidden metadata kept from the LLM and embeddings."""
+    return Document(
+        text=record.text,
+        metadata=dict(record.metadata),
+        id_=record.id,
+        excluded_llm_metadata_keys=record.hidden_from_llm,
+        excluded_embed_metadata_keys=record.hidden_from_embeddings,
+    )
 
 
 class QwenOmniReader(BaseReader):
-    """Turns audio, video and image files into Documents whose text is the model's transcript or description.
+    """Audio, video and image files as Documents, one per segment in the whole recording's time.
 
     Args:
-        llm: the :class:`~llama_index_qwen_omni.QwenOmni` to ask; built from ``llm_kwargs`` when not given.
-        segment_seconds: cut audio and video into pieces of at most this many seconds (one Document each);
-            None sends a whole file when it fits the model's limit and cuts it at that limit otherwise.
-        prompts: what to ask per kind (``"audio"``, ``"video"``, ``"image"``); defaults in :data:`DEFAULT_PROMPTS`.
-        max_concurrency: requests in flight at once in :meth:`aload_data`.
-        **llm_kwargs: options for the ``QwenOmni`` built when ``llm`` is not given (``model``, ``api_key``...).
+        llm: the :class:`~llama_index_qwen_omni.QwenOmni` whose model, key, endpoint and options are used, and
+            whose callbacks and instrumentation see every request; built from ``llm_kwargs`` when not given.
+        mode: ``"auto"`` (a transcript of audio, a description of video), ``"transcript"``, ``"subtitles"``,
+            ``"description"`` (the Qwen-Omni guide's timestamped format), ``"summary"`` (map-reduce over the
+            segments) or ``"custom"`` (``prompt`` asked of each segment, told where it lies). Images are always
+            asked ``image_prompt``.
+        prompt: the question of ``"custom"`` mode.
+        documents: ``"segments"`` (one Document per segment), ``"recording"`` (one for the whole recording: its
+            transcript, description, SRT/WebVTT file, summary or answers) or ``"both"``; by default one for the
+            whole recording in ``"summary"`` mode, else one per segment.
+        segment_seconds: cut segments of at most this many seconds (they are always within the model's
+            limits); None: as long as the model allows.
+        plan_options: how to cut and encode (:class:`qwen_omni.longmedia.PlanOptions`: overlap, snapping cuts to
+            silence, a stereo channel, fps, pixels ...); ``segment_seconds`` overrides its own.
+        max_concurrency: requests in flight at once over every call of this reader, across files and threads
+            (``SimpleDirectoryReader.aload_data`` with many workers stays within it); or a shared ``Slots``.
+        rate_limiter: the request and token budget every request waits for; by default the documented quota
+            (60 requests and 100,000 tokens a minute) for this reader. Share one between readers, tools and
+            processes (``RateLimiter(backend=RedisBackend(...))``).
+        on_error: ``"raise"`` (a :class:`~qwen_omni.errors.LoadFailedError` once the recordings in flight are
+            done, holding every Document made in ``.documents``) or ``"skip"`` (an empty Document with the
+            reason in ``metadata["error"]`` stands for what failed, and the load goes on).
+        retries: tries again per segment after a connection error, a 5xx or a broken stream.
+        cache_dir: keep each segment's answer in this folder, so that a rerun sends only what is missing.
+        show_progress: a tqdm bar per recording on stderr (or tqdm's options as a dict).
+        reduce_model: the model that writes a summary from the segments (default: the LLM's).
+        subtitle_format: ``"srt"`` or ``"vtt"``, the whole-recording Document's format in ``"subtitles"`` mode.
+        **llm_kwargs: options of the ``QwenOmni`` built when ``llm`` is not given (``model``, ``api_key``...).
 
-    Metadata of each Document: ``file_path``, ``file_name``, ``kind``, ``duration`` (of the whole file, for
-    audio and video), ``model``, and for audio and video ``start``, ``end``, ``segment_index``, ``segment_count``.
-    Only ``file_name``, ``kind``, ``start`` and ``end`` are shown to embeddings and to the LLM.
+    ``load_data`` takes a path, bytes (``name=`` names them), a binary file object, a URL (sent as it is, never
+    downloaded), a :class:`qwen_omni.longmedia.Recording`, or a list of these; ``extra_info`` is added to every
+    Document's metadata. It works as a ``SimpleDirectoryReader`` ``file_extractor`` (``fs`` included). See
+    :mod:`qwen_omni.longmedia.documents` for the metadata; ``file_name``, ``recording``, ``time`` and ``kind``
+    are shown to the LLM and embeddings (``recording`` stays visible under ``SimpleDirectoryReader``, which
+    hides ``file_name``). Document ids are deterministic: ``<path or URL>#<mode>-<segment>``.
 
     Example:
-        >>> reader = QwenOmniReader(model="qwen3-omni-flash", segment_seconds=30)
-        >>> reader.segment_seconds
-        30.0
+        >>> reader = QwenOmniReader(model="qwen3-omni-flash", mode="subtitles", documents="both")
+        >>> reader.pipeline.model, reader.settings.choice
+        ('qwen3-omni-flash', 'both')
     """
 
     def __init__(
         self,
         llm: QwenOmni | None = None,
         *,
-        segment_seconds: float | None = 60.0,
-        prompts: Mapping[str, str] | None = None,
-        max_concurrency: int = 4,
+        mode: DocumentMode = "auto",
+        prompt: str | None = None,
+        image_prompt: str = IMAGE_PROMPT,
+        documents: DocumentChoice | None = None,
+        segment_seconds: float | None = None,
+        plan_options: PlanOptions | None = None,
+        max_concurrency: int | Slots = 4,
+        rate_limiter: RequestBudget | None = None,
+        on_error: OnError = "raise",
+        retries: int = 2,
+        cache_dir: str | os.PathLike[str] | None = None,
+        show_progress: bool | dict[str, Any] = False,
+        reduce_model: str | None = None,
+        subtitle_format: Literal["srt", "vtt"] = "srt",
         **llm_kwargs: Any,
     ) -> None:
         if llm is not None and llm_kwargs:
-            raise ValueError(f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both.")
-        if segment_seconds is not None and not segment_seconds > 0:
-            raise ValueError(f"segment_seconds must be positive or None; got {segment_seconds}.")
-        if max_concurrency < 1:
-            raise ValueError(f"max_concurrency must be at least 1; got {max_concurrency}.")
+            raise InvalidRequestError(
+                f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both."
+            )
+        if isinstance(max_concurrency, int) and max_concurrency < 1:
+            raise InvalidRequestError(f"max_concurrency must be at least 1; got {max_concurrency}.")
+        options = plan_options or PlanOptions()
+        if segment_seconds is not None:
+            options = dataclasses.replace(options, segment_seconds=float(segment_seconds))
         self.llm = llm or QwenOmni(**llm_kwargs)
-        self.segment_seconds = float(segment_seconds) if segment_seconds is not None else None
-        self.prompts = {**DEFAULT_PROMPTS, **(prompts or {})}
-        self.max_concurrency = max_concurrency
+        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format)
+        self.pipeline: LongMedia = build_pipeline(
+            self.llm,
+            rate_limiter=rate_limiter,
+            concurrency=max_concurrency,
+            retries=retries,
+            on_error=on_error,
+            cache=os.fspath(cache_dir) if cache_dir is not None else None,
+            progress=show_progress,
+            options=options,
+            reduce_model=reduce_model,
+        )
+
+    def __repr__(self) -> str:
+        return f"QwenOmniReader(mode={self.settings.mode!r}, pipeline={self.pipeline!r})"
+
+    def __reduce__(self) -> Any:
+        raise InvalidRequestError(
+            "A QwenOmniReader is not sent to other processes (SimpleDirectoryReader.load_data(num_workers=N) "
+            "does): its bound on requests in flight and its rate budget belong to this process, so N copies would "
+            "each send at the full rate. Use `await SimpleDirectoryReader(...).aload_data(num_workers=N)`, which "
+            "shares one bound over every file, or build one reader per process with "
+            "rate_limiter=RateLimiter(backend=RedisBackend(...)) to share one budget."
+        )
 
     # -- public API -------------------------------------------------------------------------------------
 
     def lazy_load_data(
         self,
-        file: PathLike | Sequence[PathLike],
+        file: Items,
         extra_info: Mapping[str, Any] | None = None,
         fs: Any = None,
+        *,
+        name: str | None = None,
         **_: Any,
     ) -> Iterator[Document]:
-        """Documents for ``file`` (a path or a list of paths), one per file or segment, as each is answered.
+        """The Documents of ``file`` (one recording or a list), in order, each as soon as it is ready.
 
-        ``fs`` (an fsspec file system, as ``SimpleDirectoryReader`` passes it) reads files that are not local.
+        ``fs`` (an fsspec file system, as ``SimpleDirectoryReader`` passes it) holds the files named.
+
+        Raises:
+            InvalidRequestError: bad input (a missing file, an unknown mode), before any request is sent.
+            LoadFailedError: with ``on_error="raise"``, after the recordings in flight are done.
         """
-        options = self._options()
-        for piece in self._pieces(file, fs):
-            result = self.llm.client.complete([self._message(piece)], options)
-            yield self._document(piece, result.text, extra_info)
+        sources = sources_of(_items(file), name=name, fs=fs, extra=extra_info)
+        return load_documents(self.pipeline, sources, self.settings, make=to_document)
 
     def load_data(
         self,
-        file: PathLike | Sequence[PathLike],
+        file: Items,
         extra_info: Mapping[str, Any] | None = None,
         fs: Any = None,
+        *,
+        name: str | None = None,
         **kwargs: Any,
     ) -> list[Document]:
-        """All Documents for ``file`` (a path or a list of paths); works as a ``SimpleDirectoryReader`` extractor."""
-        return list(self.lazy_load_data(file, extra_info, fs, **kwargs))
+        """All Documents of ``file`` (one recording or a list); works as a ``SimpleDirectoryReader`` extractor."""
+        return run_sync(self.aload_data(file, extra_info, fs, name=name, **kwargs))
 
     async def aload_data(
         self,
-        file: PathLike | Sequence[PathLike],
+        file: Items,
         extra_info: Mapping[str, Any] | None = None,
         fs: Any = None,
+        *,
+        name: str | None = None,
         **_: Any,
     ) -> list[Document]:
-        """Like :meth:`load_data`, with up to ``max_concurrency`` requests in flight; the order is kept."""
-        semaphore = asyncio.Semaphore(self.max_concurrency)
-        options = self._options()
+        """Like :meth:`load_data`, without blocking the event loop; several recordings are read at once."""
+        return [document async for document in self.aiter_data(file, extra_info, fs, name=name)]
 
-        async def answer(piece: _Piece) -> Document:
-            async with semaphore:
-                result = await self.llm.client.acomplete([self._message(piece)], options)
-            return self._document(piece, result.text, extra_info)
-
-        return list(await asyncio.gather(*(answer(p) for p in self._pieces(file, fs))))
-
-    # -- internals --------------------------------------------------------------------------------------
-
-    def _options(self) -> RequestOptions:
-        """The LLM's options, answering in text only (a reader has no use for speech)."""
-        return dataclasses.replace(self.llm.request_options(), modalities=["text"], voice=None)
-
-    def _pieces(self, file: PathLike | Sequence[PathLike], fs: Any) -> Iterator[_Piece]:
-        files: Iterable[PathLike] = [file] if isinstance(file, str | os.PathLike) else file
-        for item in files:
-            path = Path(os.fspath(item)).expanduser()
-            if fs is not None:
-                with fs.open(str(path), "rb") as handle:
-                    source: bytes | str = handle.read()
-            else:
-                source = str(path)  # read by PyAV and the core as needed, never copied to disk
-            yield from self._split(path, source, probe(source))
-
-    def _split(self, path: Path, source: bytes | str, info: MediaInfo) -> Iterator[_Piece]:
-        if info.input_kind == "image" or info.duration is None:
-            yield _Piece(path, info.input_kind, source, info, 0, 1, None, None)
-            return
-        seconds = self._segment_limit(info)
-        if seconds is None or info.duration <= seconds:
-            yield _Piece(path, info.kind, source, info, 0, 1, 0.0, info.duration)
-            return
-        segments = list(split(source, segment_seconds=seconds))
-        for segment in segments:
-            yield _Piece(path, info.kind, segment.data, info, segment.index, len(segments), segment.start, segment.end)
-
-    def _segment_limit(self, info: MediaInfo) -> float | None:
-        limits = get_profile(self.llm.model, warn=False)
-        longest = (limits.audio if info.kind == "audio" else limits.video).max_seconds
-        if self.segment_seconds is None:
-            return longest
-        return min(self.segment_seconds, longest) if longest is not None else self.segment_seconds
-
-    def _message(self, piece: _Piece) -> Message:
-        return Message("user", [media_part(piece.kind, piece.source), TextPart(self.prompts[piece.kind])])
-
-    def _document(self, piece: _Piece, text: str, extra_info: Mapping[str, Any] | None) -> Document:
-        metadata: dict[str, Any] = {
-            **(extra_info or {}),
-            "file_path": str(piece.path),
-            "file_name": piece.path.name,
-            "kind": piece.kind,
-            "model": self.llm.model,
-        }
-        if piece.start is not None and piece.end is not None:
-            metadata.update(
-                duration=piece.info.duration,
-                start=round(piece.start, 3),
-                end=round(piece.end, 3),
-                segment_index=piece.index,
-                segment_count=piece.count,
-            )
-        doc_id = f"{piece.path}#{piece.index}" if piece.count > 1 else str(piece.path)
-        hidden = [key for key in _HIDDEN_METADATA if key in metadata]
-        return Document(
-            text=text,
-            metadata=metadata,
-            id_=doc_id,
-            excluded_embed_metadata_keys=hidden,
-            excluded_llm_metadata_keys=hidden,
-        )
+    def aiter_data(
+        self,
+        file: Items,
+        extra_info: Mapping[str, Any] | None = None,
+        fs: Any = None,
+        *,
+        name: str | None = None,
+    ) -> AsyncIterator[Document]:
+        """The async form of :meth:`lazy_load_data`."""
+        sources = sources_of(_items(file), name=name, fs=fs, extra=extra_info)
+        return aload_documents(self.pipeline, sources, self.settings, make=to_document)
 
 
-__all__ = ["DEFAULT_PROMPTS", "QwenOmniReader"]
+def _items(file: Items) -> Any:
+    """``SimpleDirectoryReader`` passes ``pathlib`` paths, also pure POSIX ones for an fsspec file system."""
+    if isinstance(file, PurePath):
+        return str(file)
+    if isinstance(file, list | tuple):
+        return [str(item) if isinstance(item, PurePath) else item for item in file]
+    return file

@@ -3,6 +3,7 @@
 ::
 
     qwen-omni ask FILE_OR_URL... --prompt TEXT [--model M] [--speak OUT.wav] [--think] [--search] [--offline]
+    qwen-omni transcribe | describe | subtitles | summarize FILE... [-o DIR] [--dry-run] [--rpm N] ...
     qwen-omni demo [--model M] [--out DIR]
     qwen-omni emulator [--port N] [--host H] [--api-key KEY]
     qwen-omni models
@@ -10,6 +11,7 @@
 The answer is printed to stdout as it arrives; reasoning, usage and notes go to stderr, so
 ``qwen-omni ask clip.mp4 --prompt "Summarise" > summary.txt`` keeps only the answer. Without
 ``DASHSCOPE_API_KEY`` (or with ``--offline``) requests go to an in-process emulator, and stderr says so.
+The long-recording commands are in :mod:`qwen_omni.cli_longmedia`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .cli_longmedia import add_commands, long_file_advice
 from .client import OmniClient
 from .endpoints import ALL_REGIONS, region_names
 from .errors import InvalidRequestError, MissingExtraError, QwenOmniError
@@ -49,6 +52,7 @@ from .profiles import (
     get_profile,
     models_for,
 )
+from .ratelimit import RequestBudget
 from .request import Message, RequestOptions
 from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
 
@@ -77,10 +81,12 @@ def part_for(source: str) -> Part:
 
 
 @contextlib.contextmanager
-def _client(args: argparse.Namespace, err: TextIO) -> Iterator[OmniClient]:
+def _client(args: argparse.Namespace, err: TextIO, rate_limiter: RequestBudget | None = None) -> Iterator[OmniClient]:
     offline = args.offline or not (os.environ.get("DASHSCOPE_API_KEY") or args.base_url)
     if not offline:
-        yield OmniClient(base_url=args.base_url, region=args.region, workspace_id=args.workspace_id)
+        yield OmniClient(
+            base_url=args.base_url, region=args.region, workspace_id=args.workspace_id, rate_limiter=rate_limiter
+        )
         return
     reason = "--offline" if args.offline else "no DASHSCOPE_API_KEY is set"
     try:
@@ -93,7 +99,7 @@ def _client(args: argparse.Namespace, err: TextIO) -> Iterator[OmniClient]:
         ) from None
     print(f"[offline] {reason}: answering from the local Qwen-Omni emulator, not the real model.", file=err)
     with Emulator() as emu:
-        yield OmniClient(api_key="offline", base_url=emu.base_url)
+        yield OmniClient(api_key="offline", base_url=emu.base_url, rate_limiter=rate_limiter)
 
 
 def _format_usage(usage: Usage | None) -> str:
@@ -146,6 +152,7 @@ def run_request(
 
 def _ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     parts: list[Part] = [part_for(s) for s in args.inputs]
+    long_file_advice(args.inputs, args.model)
     parts.append(TextPart(args.prompt))
     options = RequestOptions(
         model=args.model,
@@ -288,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--api-key", help="require this key (default: accept any)")
     emu.set_defaults(handler=_emulator)
+
+    add_commands(sub, connection, _client)
 
     models = sub.add_parser("models", help="list the known models and what they support")
     models.add_argument("--limits", action="store_true", help="also print each model's documented limits")

@@ -25,8 +25,10 @@
     ├── APIConnectionError                     the server could not be reached, or the connection broke
     │   └── APITimeoutError
     ├── IncompleteResponseError                the stream ended without a finish reason
-    └── SegmentFailedError                     one segment of a long recording failed (names file and
-                                               segment; ``partial`` keeps every answer received)
+    ├── SegmentFailedError                     one segment of a long recording failed (names file and
+    │                                          segment; ``partial`` keeps every answer received)
+    └── LoadFailedError                        recordings failed while a reader, loader or command read
+                                               several (``documents`` keeps every document made)
 
 Every message says what was wrong and, where there is one, what to do instead. No message, repr or
 attribute ever holds the API key.
@@ -211,6 +213,29 @@ class SegmentFailedError(QwenOmniError):
         self.partial = partial
 
 
+class LoadFailedError(QwenOmniError):
+    """Recordings failed while several were read into documents with ``on_error="raise"``.
+
+    Nothing made is lost: ``documents`` holds every document made, in order (those of the recordings that
+    succeeded, and the answered segments of those that failed); ``failures`` pairs each failed recording's
+    name with its error (a :class:`SegmentFailedError`, a :class:`MediaError`...), the first of which is
+    also ``__cause__``; ``not_started`` names the recordings left unread after the first failure.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        documents: list[Any],
+        failures: list[tuple[str, QwenOmniError]],
+        not_started: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.documents = documents
+        self.failures = failures
+        self.not_started = list(not_started or [])
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -380,6 +405,7 @@ __all__ = [
     "IncompleteResponseError",
     "InvalidRequestError",
     "LimitExceededError",
+    "LoadFailedError",
     "LocalFileRefusedError",
     "MediaError",
     "MissingAPIKeyError",

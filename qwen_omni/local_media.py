@@ -37,11 +37,23 @@ from .errors import InvalidRequestError, LocalFileRefusedError
 from .excerpt import PATH_LIMIT, shorten
 from .sources import file_url_path, is_wire_url, looks_like_base64
 
-__all__ = ["SETTING", "LocalMediaPolicy", "absolute_root"]
+__all__ = ["SETTING", "LocalMediaPolicy", "absolute_root", "as_tool_told"]
 
 #: The name of the setting, as ``ChatQwenOmni`` and ``QwenOmni`` spell it; every refusal names it.
 SETTING = "local_media_root"
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def as_tool_told(message: str) -> str:
+    """A refusal's message worded for an agent's tool, whose folder is its ``root_dir``, not the model's setting.
+
+    Example:
+        >>> as_tool_told("'../x.wav' is outside the folder this model may read (local_media_root). Put it there.")
+        "'../x.wav' is outside the folder this tool may read. Put it there."
+    """
+    return message.replace(f"this model may read ({SETTING})", "this tool may read").replace(
+        SETTING, "the folder this tool may read"
+    )
 
 
 def absolute_root(value: object) -> object:

@@ -26,6 +26,16 @@ EXPECTED = {
         'Received the text \\"What is the capital of Japan?\\"',
         "The tool returned: Sunny and 24 \\u00b0C in Paris.",
     ),
+    "long_recordings.ipynb": (
+        "team-meeting.mp4: video, 00:02:00",  # the dry run
+        "request(s) to qwen3-omni-flash (subtitles)",
+        "complete: True",
+        "00:00:00,500 --> 00:00:04,900",  # the SRT, in the whole recording's time
+        "last cue: 0:01:",
+        "description-2 00:01:",  # a segment Document and its time
+        "time: 00:01:",  # the answer cites the moment's segment
+        "answered from the segment at [",
+    ),
     "llamaindex_quickstart.ipynb": (
         "1 image (png, 128x96",
         "1 audio (mp3",

@@ -66,6 +66,7 @@ class Delivery:
         state: ``"playing"``, then ``"completed"`` (the body ended), ``"disconnected"`` (the client hung up
             first), ``"cut"`` (a fault cut or reset the connection) or ``"stopped"`` (the emulator stopped).
         disconnected_at: ``time.monotonic()`` when the server saw the client hang up, or None.
+        ended_at: ``time.monotonic()`` when the stream was over (sent whole, cut, hung up or stopped), or None.
 
     Example:
         >>> d = Delivery(planned=5)
@@ -78,6 +79,7 @@ class Delivery:
         self.sent = 0
         self.state: DeliveryState = "playing"
         self.disconnected_at: float | None = None
+        self.ended_at: float | None = None
         self._lock = threading.Lock()
         self._ended = threading.Event()
 
@@ -92,6 +94,8 @@ class Delivery:
         with self._lock:
             if self.state == "playing":
                 self.state = state
+            if self.ended_at is None:
+                self.ended_at = time.monotonic()
         self._ended.set()
 
     def wait(self, timeout: float) -> bool:

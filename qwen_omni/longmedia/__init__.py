@@ -17,6 +17,9 @@ The framework-free core of every face (the LlamaIndex reader, the LangChain load
 - :mod:`.progress`: tqdm bars.
 - :mod:`.results`: what a run gives back.
 - :mod:`.runner`: :class:`LongMedia`, which runs it all.
+- :mod:`.sync`: the sync forms of async work.
+- :mod:`.documents`: answers as documents (ids, texts, metadata), the conventions of every face.
+- :mod:`.loading`: many recordings into documents, in order, losing nothing.
 
 The request budget itself (:class:`~qwen_omni.ratelimit.RateLimiter`) belongs to the client, so that every
 request of one client shares it, the pipeline's and any other.
@@ -35,7 +38,9 @@ from ..errors import SegmentFailedError
 from ..ratelimit import RateLimiter, RedisBackend
 from .cache import AnswerCache
 from .concurrency import Slots
+from .documents import IMAGE_PROMPT, DocumentChoice, DocumentMode, DocumentRecord, RecordingFacts
 from .inputs import Recording, RecordingLike, as_recording
+from .loading import DocumentSettings, Source, aload_documents, load_documents, sources_of
 from .modes import MODES, Mode
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan
 from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment
@@ -45,9 +50,14 @@ from .subtitles import to_srt, to_vtt
 from .timestamps import TimedLine, timed_lines
 
 __all__ = [
+    "IMAGE_PROMPT",
     "MODES",
     "AnswerCache",
     "Ask",
+    "DocumentChoice",
+    "DocumentMode",
+    "DocumentRecord",
+    "DocumentSettings",
     "LongMedia",
     "LongMediaResult",
     "Mode",
@@ -59,6 +69,7 @@ __all__ = [
     "Prices",
     "RateLimiter",
     "Recording",
+    "RecordingFacts",
     "RecordingLike",
     "RedisBackend",
     "SegmentAnswer",
@@ -66,10 +77,14 @@ __all__ = [
     "SegmentOutcome",
     "SkippedSegment",
     "Slots",
+    "Source",
     "TimedLine",
+    "aload_documents",
     "as_recording",
+    "load_documents",
     "make_plan",
     "pieces",
+    "sources_of",
     "timed_lines",
     "to_srt",
     "to_vtt",

@@ -92,6 +92,8 @@ def _noun(kind: str) -> str:
 
 
 def _context(where: Where) -> str:
+    if where.kind == "image":  # a picture has no time to place it in
+        return ""
     noun = _noun(where.kind)
     if where.count == 1 and where.start == 0:
         return f"This {noun} is the whole recording; it lasts {clock(where.duration)}."
@@ -131,7 +133,8 @@ def segment_prompt(task: Task, where: Where, *, custom: str | None = None) -> st
     if task == "custom":
         if not custom:
             raise ValueError('mode="custom" needs prompt=...')
-        return f"{custom}\n\n{_context(where)}"
+        context = _context(where)
+        return f"{custom}\n\n{context}" if context else custom
     assert_never(task)
 
 

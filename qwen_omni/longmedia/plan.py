@@ -36,7 +36,7 @@ from .inputs import Recording
 from .limits import Delivery, MediaNoun, SegmentLimits, data_uri_length, segment_limits
 from .modes import Mode, clock, output_tokens_per_second, task_of
 
-__all__ = ["Plan", "PlanOptions", "PlannedSegment", "Prices", "make_plan"]
+__all__ = ["Plan", "PlanOptions", "PlannedSegment", "Prices", "make_plan", "whole_file_problems"]
 
 #: Segments are planned this much under every byte and token limit (encoders overshoot a little).
 SAFETY = 0.9
@@ -273,6 +273,29 @@ def _fits_whole(
     if tokens > limits.max_input_tokens * SAFETY:
         reasons.append(f"about {tokens:,} input tokens, near or over {profile.name}'s {limits.max_input_tokens:,}")
     return reasons
+
+
+def whole_file_problems(
+    recording: Recording, model: str | ModelProfile, options: PlanOptions | None = None
+) -> list[str]:
+    """Why ``recording`` cannot be sent to ``model`` in one request as it is: too long, too big for a data URI,
+    too many tokens, a format the API does not take (an empty list: it can). Reads the file's headers only.
+
+    A URL or an image gives an empty list: a URL is never read here, and an image is never cut.
+
+    Example:
+        >>> from qwen_omni import samples
+        >>> from qwen_omni.longmedia.inputs import as_recording
+        >>> whole_file_problems(as_recording(samples.tone_wav(200.0), name="call.wav"), "qwen-omni-turbo")
+        ["00:03:20 is over qwen-omni-turbo's 180 s per audio file"]
+    """
+    if recording.url is not None:
+        return []
+    profile = model if isinstance(model, ModelProfile) else get_profile(model)
+    info = probe(recording.source)
+    if info.input_kind == "image":
+        return []
+    return _fits_whole(recording, info, profile, options or PlanOptions(), PROMPT_TOKENS)
 
 
 def _whole_tokens(info: MediaInfo, profile: ModelProfile, options: PlanOptions) -> int:

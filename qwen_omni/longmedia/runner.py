@@ -32,10 +32,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from dataclasses import asdict, replace
-from typing import Any, Literal, TypeVar, assert_never
+from typing import Any, Literal, assert_never
 
 from ..client import OmniClient
 from ..errors import (
@@ -64,6 +63,7 @@ from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegm
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
 from .summary import reduce_notes
+from .sync import iterate_in_thread, run_sync
 from .timestamps import TimedLine, timed_lines
 
 __all__ = ["Ask", "LongMedia", "OnError"]
@@ -76,7 +76,6 @@ its callbacks), as long as it goes through a client with the shared rate limiter
 #: 429s one segment waits out before it counts as failed.
 RATE_LIMIT_WAITS = 8
 _RETRYABLE = (APIConnectionError, ServerError, IncompleteResponseError, StreamErrorEvent)
-T = TypeVar("T")
 
 
 def _retryable(error: BaseException) -> bool:
@@ -367,10 +366,15 @@ class LongMedia:
         prompt: str | None = None,
         name: str | None = None,
         options: PlanOptions | None = None,
+        plan: Plan | None = None,
     ) -> AsyncIterator[SegmentOutcome]:
-        """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes."""
+        """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes.
+
+        ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice).
+        """
         rec = as_recording(recording, name=name)
-        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        if plan is None:
+            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
@@ -381,7 +385,41 @@ class LongMedia:
         self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any
     ) -> Iterator[SegmentOutcome]:
         """The sync form of :meth:`aiter_segments` (the requests run on an event loop in a helper thread)."""
-        return _iterate_in_thread(lambda: self.aiter_segments(recording, mode, **kwargs))
+        return iterate_in_thread(lambda: self.aiter_segments(recording, mode, **kwargs))
+
+    async def aiter_run(
+        self,
+        recording: RecordingLike,
+        mode: Mode = "transcript",
+        *,
+        prompt: str | None = None,
+        name: str | None = None,
+        options: PlanOptions | None = None,
+        subtitle_format: Literal["srt", "vtt"] = "srt",
+        plan: Plan | None = None,
+    ) -> AsyncIterator[SegmentOutcome | LongMediaResult]:
+        """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
+        last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
+        rec = as_recording(recording, name=name)
+        if plan is None:
+            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        run = _Run(self, rec, plan, mode, prompt)
+        async for outcome in run.outcomes():
+            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
+                raise self._failure(run, outcome)
+            yield outcome
+        answers = run.received()
+        skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
+        result = self._result(run, answers, skipped, subtitle_format)
+        if mode == "summary":
+            result = await self._summarise(result)
+        yield result
+
+    def iter_run(
+        self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any
+    ) -> Iterator[SegmentOutcome | LongMediaResult]:
+        """The sync form of :meth:`aiter_run`."""
+        return iterate_in_thread(lambda: self.aiter_run(recording, mode, **kwargs))
 
     async def arun(
         self,
@@ -394,22 +432,17 @@ class LongMedia:
         subtitle_format: Literal["srt", "vtt"] = "srt",
     ) -> LongMediaResult:
         """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`)."""
-        rec = as_recording(recording, name=name)
-        plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt)
-        async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
-                raise self._failure(run, outcome)
-        answers = run.received()
-        skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
-        result = self._result(run, answers, skipped, subtitle_format)
-        if mode == "summary":
-            result = await self._summarise(result)
-        return result
+        items = self.aiter_run(
+            recording, mode, prompt=prompt, name=name, options=options, subtitle_format=subtitle_format
+        )
+        async for item in items:
+            if isinstance(item, LongMediaResult):
+                return item
+        raise RuntimeError("aiter_run ended without a result")  # pragma: no cover
 
     def run(self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any) -> LongMediaResult:
         """The sync form of :meth:`arun`."""
-        return _run_sync(self.arun(recording, mode, **kwargs))
+        return run_sync(self.arun(recording, mode, **kwargs))
 
     def transcribe(self, recording: RecordingLike, **kwargs: Any) -> LongMediaResult:
         """A verbatim transcript with a time span per line, in the whole recording's time."""
@@ -514,76 +547,3 @@ class LongMedia:
             return replace(result, text="", notes=(*result.notes, "nothing to summarise: no segment gave notes"))
         summary = await reduce_notes(ask, result.name, duration, result.lines, budget_tokens=budget, missing=missing)
         return replace(result, text=summary.strip(), requests=result.requests + requests)
-
-
-# --------------------------------------------------------------------------------------------- sync forms
-
-
-def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to its end: here if no event loop runs in this thread, else on a helper thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="qwen-omni-longmedia")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
-
-
-def _iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
-    """The items of an async iterator, produced on an event loop in a helper thread, yielded here."""
-    import queue
-
-    items: queue.Queue[tuple[str, Any]] = queue.Queue()
-    loop = asyncio.new_event_loop()
-    task_box: dict[str, asyncio.Task[None]] = {}
-
-    async def pump() -> None:
-        try:
-            async for item in make():
-                items.put(("item", item))
-        except BaseException as exc:
-            items.put(("error", exc))
-            return
-        items.put(("done", None))
-
-    def target() -> None:
-        asyncio.set_event_loop(loop)
-        task_box["task"] = loop.create_task(pump())
-        try:
-            loop.run_until_complete(task_box["task"])
-        except BaseException:  # cancelled because the caller stopped iterating
-            pass
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    thread = threading.Thread(target=target, name="qwen-omni-longmedia", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = items.get()
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        if thread.is_alive():
-            while "task" not in task_box and thread.is_alive():
-                thread.join(0.01)
-            if "task" in task_box:
-                loop.call_soon_threadsafe(task_box["task"].cancel)
-            thread.join()

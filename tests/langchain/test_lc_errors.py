@@ -181,8 +181,9 @@ async def test_aclose_on_astream_hangs_up_and_logs_nothing(
 def _core_error_classes() -> list[type[core.QwenOmniError]]:
     found = [c for c in vars(core).values() if isinstance(c, type) and issubclass(c, core.QwenOmniError)]
     # The base class is abstract in practice, a missing extra is raised at import, before any model exists, and a
-    # failed segment comes from the long-media pipeline, never from a chat model.
-    return [c for c in found if c not in (core.QwenOmniError, core.MissingExtraError, core.SegmentFailedError)]
+    # failed segment or load comes from the long-media pipeline and its faces, never from a chat model.
+    never = (core.QwenOmniError, core.MissingExtraError, core.SegmentFailedError, core.LoadFailedError)
+    return [c for c in found if c not in never]
 
 
 @pytest.mark.parametrize("cls", _core_error_classes(), ids=lambda c: c.__name__)

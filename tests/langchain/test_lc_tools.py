@@ -1,4 +1,5 @@
-"""The media-understanding tool, against the emulator: local files under its folder, URLs, and refusals."""
+"""The media-understanding tool, against the emulator: local files under its folder, URLs, refusals, long
+recordings asked part by part, and failures told to the agent."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from emulator_support import EMULATOR_KEY
 
 from langchain_qwen_omni import ChatQwenOmni, QwenOmniMediaTool
 from qwen_omni import samples
+from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.emulator.received import ReceivedRequest
+from qwen_omni.ratelimit import RateLimiter
 
 Make = Callable[..., ChatQwenOmni]
 Last = Callable[[], ReceivedRequest]
@@ -56,3 +60,67 @@ def test_the_tool_binds_to_a_model(make_llm: Make, last: Last) -> None:
     (sent,) = (last().payload or {})["tools"]
     parameters = sent["function"]["parameters"]
     assert parameters["required"] == ["source"] and set(parameters["properties"]) == {"source", "question", "kind"}
+
+
+# -- long recordings and failures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_call(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A four-minute call: over qwen-omni-turbo's three minutes of audio per file."""
+    folder = tmp_path_factory.mktemp("calls")
+    samples.write_meeting_wav(folder / "call.wav", 240.0, seed=7)
+    (folder / "broken.wav").write_bytes(b"RIFF" + bytes(64))
+    return folder
+
+
+def _fast_tool(make_llm: Make, folder: Path, **kwargs: object) -> QwenOmniMediaTool:
+    budget = RateLimiter(rpm=60, window=0.6, slack=0.15)  # the documented quota, 100x faster
+    return QwenOmniMediaTool(llm=make_llm(model="qwen-omni-turbo"), root_dir=folder, rate_limiter=budget, **kwargs)
+
+
+def test_a_recording_too_long_for_the_model_is_asked_part_by_part(
+    make_llm: Make, long_call: Path, emu: Emulator
+) -> None:
+    answer = _fast_tool(make_llm, long_call).invoke({"source": "call.wav", "question": "Who speaks?"})
+    first, _, *rest = answer.splitlines()
+    assert first.startswith("call.wav is too long for one request to qwen-omni-turbo (00:04:00 is over")
+    assert "asked in 2 parts" in first and rest[0].startswith("[00:00:00 - 00:0") and "Received 1 audio (mp3" in rest[1]
+    assert len(emu.requests) == 2 and all(r.status == 200 for r in emu.requests)
+    assert all((r.parts[0].info.duration or 0) <= 180 for r in emu.requests)  # type: ignore[union-attr]
+    assert all(r.user_text.startswith("Who speaks?") for r in emu.requests)
+
+
+async def test_the_async_form_asks_part_by_part_too(make_llm: Make, long_call: Path, emu: Emulator) -> None:
+    answer = await _fast_tool(make_llm, long_call).ainvoke({"source": "call.wav"})
+    assert "asked in 2 parts" in answer and len(emu.requests) == 2
+
+
+def test_every_failure_is_a_message_for_the_agent(make_llm: Make, long_call: Path, folder: Path, emu: Emulator) -> None:
+    tool = _fast_tool(make_llm, long_call)
+    assert "broken.wav" in tool.invoke({"source": "broken.wav"}) and emu.requests == []  # unreadable: nothing sent
+    emu.inject(Fault(status=400, message="The audio is malformed."))
+    told = QwenOmniMediaTool(llm=make_llm(), root_dir=folder).invoke({"source": "memo.mp3"})
+    assert "malformed" in told and EMULATOR_KEY not in told
+    emu.inject(Fault(status=400, message="Nothing to hear."))
+    parts = tool.invoke({"source": "call.wav"})  # one part fails, the other is answered
+    assert "asked in 2 parts" in parts and "could not be read: BadRequestError: Nothing to hear." in parts
+    emu.inject(Fault(status=401), times=2)
+    assert "No part of call.wav could be read" in tool.invoke({"source": "call.wav"})
+
+
+def test_an_agent_gets_the_answer_or_the_error_never_an_exception(
+    make_llm: Make, long_call: Path, emu: Emulator
+) -> None:
+    from langchain.agents import create_agent
+    from langchain_core.messages import ToolMessage
+
+    agent = create_agent(model=make_llm(model="qwen3-omni-flash"), tools=[_fast_tool(make_llm, long_call)])
+    state = agent.invoke({"messages": [("user", 'Use understand_media on "call.wav", please.')]})
+    result = next(m for m in state["messages"] if isinstance(m, ToolMessage))
+    assert result.status == "success" and "asked in 2 parts" in str(result.content)
+    assert state["messages"][-1].content.startswith("The tool returned: call.wav is too long")
+    state = agent.invoke({"messages": [("user", 'Use understand_media on "../outside.wav", please.')]})
+    refused = next(m for m in state["messages"] if isinstance(m, ToolMessage))
+    assert refused.status == "error" and "outside the folder" in str(refused.content)
+    assert state["messages"][-1].content.startswith("The tool returned: ")
