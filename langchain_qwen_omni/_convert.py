@@ -315,3 +315,13 @@ def langchain_profile(model: str) -> ModelProfile:
         # with the schema in the prompt, so create_agent(..., response_format=Schema) needs no forced tool call.
         structured_output=True,
     )
+
+
+__all__ = [
+    "assistant_text",
+    "langchain_profile",
+    "to_core_content",
+    "to_core_message",
+    "to_core_messages",
+    "to_core_part",
+]

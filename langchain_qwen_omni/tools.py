@@ -188,3 +188,6 @@ def _guess_kind(name: str) -> MediaKind:
             f"Cannot tell whether {Path(name).name!r} is an image, audio or video from its name; pass kind as well."
         )
     return kind
+
+
+__all__ = ["FAILURES", "MediaQuestion", "QwenOmniMediaTool"]
