@@ -258,7 +258,8 @@ def _json_mode_answer(messages: Sequence[Mapping[str, Any]], text: str) -> dict[
     return value if isinstance(value, dict) else None
 
 
-def _cut(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
+def cut_answer(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
+    """``text`` cut before the first ``stop`` string, then to ``max_tokens`` words (``"length"``)."""
     positions = [text.find(s) for s in req.stop if s in text]
     if positions:
         text = text[: min(positions)]
@@ -281,12 +282,12 @@ def plan_answer(
             content="", finish_reason="tool_calls", reasoning=reasoning, tool_calls=_tool_calls(req, text)
         )
     if timed is not None:
-        content, finish = _cut(timed, req)
+        content, finish = cut_answer(timed, req)
         return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     fmt = (req.response_format or {}).get("type")
     react = react_reply(req.messages) if not req.tools and fmt not in ("json_object", "json_schema") else None
     if react is not None:
-        content, finish = _cut(react, req)
+        content, finish = cut_answer(react, req)
         return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     if last_role == "tool":
         base = f"The tool returned: {message_text(req.messages[-1].get('content'))}"
@@ -302,7 +303,7 @@ def plan_answer(
     elif fmt == "json_schema":
         schema = (req.response_format or {}).get("json_schema", {}).get("schema", {"type": "object"})
         base, kind = json.dumps(example_value(schema, text=text), ensure_ascii=False), "json"
-    content, finish = _cut(base, req)
+    content, finish = cut_answer(base, req)
     return AnswerPlan(
         content=content, finish_reason=finish, reasoning=reasoning, content_kind=kind, audio=req.audio_output
     )
@@ -316,6 +317,7 @@ __all__ = [
     "AnswerPlan",
     "ToolCall",
     "count_words",
+    "cut_answer",
     "describe_part",
     "facts_sentence",
     "fit_words",
