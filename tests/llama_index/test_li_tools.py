@@ -76,10 +76,13 @@ def test_a_required_single_tool_is_named(llm: QwenOmni, last: Last) -> None:
 
 
 def test_required_with_several_tools_falls_back_to_auto(
-    llm: QwenOmni, last: Last, caplog: pytest.LogCaptureFixture
+    llm: QwenOmni, last: Last, emu: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"):
-        response = llm.chat_with_tools([WEATHER, TIME], user_msg="What is the get_time in UTC", tool_required=True)
+    with (
+        caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"),
+        emu.answering(lambda request: ScriptedToolCall("get_time", {"timezone": "UTC"})),  # the model's own pick
+    ):
+        response = llm.chat_with_tools([WEATHER, TIME], user_msg="What is the time in UTC", tool_required=True)
     assert last().payload["tool_choice"] == "auto"  # type: ignore[index]
     assert "cannot be made to call a tool among 2 tools" in caplog.text
     assert llm.get_tool_calls_from_response(response)[0].tool_name == "get_time"
