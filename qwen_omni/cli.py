@@ -5,7 +5,7 @@
     qwen-omni ask FILE_OR_URL... --prompt TEXT [--model M] [--speak OUT.wav] [--think] [--search] [--offline]
     qwen-omni transcribe | describe | subtitles | summarize FILE... [-o DIR] [--dry-run] [--rpm N] ...
     qwen-omni demo [--model M] [--out DIR]
-    qwen-omni emulator [--port N] [--host H] [--api-key KEY]
+    qwen-omni emulator [--port N] [--host H] [--api-key KEY] [--answer MODULE:FUNCTION]
     qwen-omni models
 
 The answer is printed to stdout as it arrives; reasoning, usage and notes go to stderr, so
@@ -205,6 +205,8 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     argv = ["--port", str(args.port), "--host", args.host]
     if args.api_key:
         argv += ["--api-key", args.api_key]
+    if args.answer:
+        argv += ["--answer", args.answer]
     return emulator_main(argv)
 
 
@@ -294,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--port", type=int, default=8000)
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--api-key", help="require this key (default: accept any)")
+    emu.add_argument("--answer", metavar="MODULE:FUNCTION", help="answer with this function of the request")
     emu.set_defaults(handler=_emulator)
 
     add_commands(sub, connection, _client)

@@ -69,7 +69,9 @@ def test_readme_example_runs(
         exec(compile(code, f"README.md ({heading})", "exec"), {"__name__": "__readme__"})
     out = printed.getvalue()
     assert out.strip()
-    if heading == "Test your own code offline":
+    if heading == "Test your own code offline" and "Emulator(answer=" in code:
+        assert out.strip() == "In Paris: 18 C, sunny"
+    elif heading == "Test your own code offline":
         assert "[429, 429, 200]" in out
         assert 'Received the text "Hello".' in out
     else:

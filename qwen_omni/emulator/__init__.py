@@ -2,14 +2,15 @@
 
 It is a real HTTP server (Starlette on uvicorn, in a daemon thread) that speaks the documented wire format:
 streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls (several
-at once with ``parallel_tool_calls``), usage, and DashScope's error bodies for every documented refusal. Its
-answers state checkable facts about what it received (image sizes, audio durations, frame counts), and
-:attr:`Emulator.requests` records every request. Its tool-call arguments and JSON answers are generated from
-the JSON schema and read the prompt (the numbers, quoted texts and enum values of the last user text; a schema
-written in a JSON-mode prompt), deterministically, as :mod:`.schema` describes. It also plays the model of a
-text-only ReAct agent: given ReAct instructions in the system message, it answers with an ``Action:`` step,
-then with the ``Answer:`` once the tool's ``Observation:`` is back (:mod:`.answer` says which rule decides an
-answer, :mod:`.react` how).
+at once), usage, and DashScope's error bodies for every documented refusal. Its own answers state checkable
+facts about what it received (image sizes, audio durations, frame counts), and :attr:`Emulator.requests`
+records every request. Its own tool call (one, to the function ``tool_choice`` names or the first declared) and
+JSON answers are values of the JSON schema that read the prompt (the numbers, quoted texts and last word of the
+last user text; a schema written in a JSON-mode prompt), deterministically, as :mod:`.schema` describes and
+:mod:`.answer` decides. For anything else (parallel calls, a choice among tools, ReAct steps, an agent's whole
+conversation) a test scripts the answer: ``Emulator(answer=fn)`` or ``with emu.answering(fn):``, where ``fn``
+maps a :class:`ScriptRequest` to text, a :class:`ScriptedToolCall` (or a list of them) or a
+:class:`ScriptedAnswer` (:mod:`.script`); the request's checks still run first.
 
 Example:
     >>> from openai import OpenAI
@@ -28,7 +29,7 @@ A single request can carry its own fault in the ``X-Emulator-Fault`` header (``s
 ``cut-after=3``, ``error-event-after=2;code=data_inspection_failed``, ``first-chunk-delay=0.5``...), and
 choose how spoken answers carry their text with ``X-Emulator-Audio-Style: transcript``.
 
-From a shell: ``python -m qwen_omni.emulator --port 8000``.
+From a shell: ``python -m qwen_omni.emulator --port 8000`` (``--answer module:function`` to script it).
 """
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ require("starlette", "uvicorn", extra="emulator", needed_by="qwen_omni.emulator"
 from .chat import AUDIO_STYLE_HEADER  # noqa: E402
 from .faults import FAULT_HEADER, Fault  # noqa: E402
 from .received import ReceivedPart, ReceivedRequest  # noqa: E402
+from .script import (  # noqa: E402
+    AnswerFunction,
+    ScriptedAnswer,
+    ScriptedToolCall,
+    ScriptError,
+    ScriptRequest,
+    ToolResult,
+)
 from .server import Emulator  # noqa: E402
 
-__all__ = ["AUDIO_STYLE_HEADER", "FAULT_HEADER", "Emulator", "Fault", "ReceivedPart", "ReceivedRequest"]
+__all__ = [
+    "AUDIO_STYLE_HEADER",
+    "FAULT_HEADER",
+    "AnswerFunction",
+    "Emulator",
+    "Fault",
+    "ReceivedPart",
+    "ReceivedRequest",
+    "ScriptError",
+    "ScriptRequest",
+    "ScriptedAnswer",
+    "ScriptedToolCall",
+    "ToolResult",
+]

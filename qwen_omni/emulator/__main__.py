@@ -4,18 +4,46 @@ Example (shell)::
 
     $ python -m qwen_omni.emulator --port 8000 --api-key sk-test
     http://127.0.0.1:8000/compatible-mode/v1
+    $ python -m qwen_omni.emulator --answer my_tests.scripts:answer   # answers from my_tests/scripts.py
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from .script import AnswerFunction
 from .server import Emulator
+
+
+def load_answer(spec: str) -> AnswerFunction:
+    """The function ``module:function`` names (imported; the current folder is importable).
+
+    Example:
+        >>> load_answer("qwen_omni.emulator.script:failure_message").__name__
+        'failure_message'
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"--answer must be module:function, e.g. my_tests.scripts:answer; got {spec!r}.")
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        target: object = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"--answer {spec}: cannot import {module_name!r}: {exc}") from exc
+    for name in attribute.split("."):
+        if not hasattr(target, name):
+            raise ValueError(f"--answer {spec}: {module_name!r} has no attribute {attribute!r}.")
+        target = getattr(target, name)
+    if not callable(target):
+        raise ValueError(f"--answer {spec}: {attribute!r} is not callable.")
+    return target
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--answer-words", type=int, default=None, help="pad or cut answers to this many words")
     parser.add_argument("--rpm", type=int, default=None, help="answer 429 past this many requests a window")
     parser.add_argument("--rpm-window", type=float, default=60.0, help="the window of --rpm, in seconds (60)")
+    parser.add_argument(
+        "--answer", metavar="MODULE:FUNCTION", default=None, help="answer with this function of the request"
+    )
     return parser
 
 
@@ -46,7 +77,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator in the foreground; prints its base URL on stdout first."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        answer = load_answer(args.answer) if args.answer else None
+    except ValueError as exc:
+        parser.error(str(exc))
     emulator = Emulator(
         host=args.host,
         port=args.port,
@@ -57,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         answer_words=args.answer_words,
         rpm=args.rpm,
         rpm_window=args.rpm_window,
+        answer=answer,
     )
     signal.signal(signal.SIGTERM, _raise_interrupt)
     emulator.start()
@@ -76,5 +113,6 @@ if __name__ == "__main__":
 
 
 __all__ = [
+    "load_answer",
     "main",
 ]

@@ -1,26 +1,23 @@
-"""What the emulator answers: a deterministic sentence of checkable facts about what it received, or tool
-calls, or a ReAct step, or a JSON object; with reasoning when thinking is on; cut by ``stop`` and ``max_tokens``.
+"""What the emulator answers when no answer function is set (:mod:`.script`): a deterministic sentence of
+checkable facts about what it received, or tool calls, or a JSON object; with reasoning when thinking is on; cut by
+``stop`` and ``max_tokens``.
 
 The first rule that applies decides:
 
-1. ``tools`` set, ``tool_choice`` not ``"none"`` and the last message not a ``tool`` one: tool calls
-   (``finish_reason: "tool_calls"``). The function named by ``tool_choice``, if it names one; else the first
-   declared function whose name appears in the last user text (case-insensitive), else the first declared
-   function. With ``parallel_tool_calls: true`` and two or more declared names in that text, one call per
-   named function instead, in the order they are declared, each with its own ``index`` and ``id``. Arguments
-   come from each function's ``parameters`` and the last user text (:func:`~.schema.example_value`: numbers,
-   quoted texts and mentioned enum values of the text fill them), with Unicode as it is (not ``\\u`` escapes).
-   Else, when ``timed`` is given (:mod:`.timed`: a timestamp format asked for about one audio or video
-   file), that answer, cut by ``max_tokens``.
-2. No ``tools``, no JSON ``response_format`` and ReAct instructions in a system message: a ReAct step
-   (``Thought:``/``Action:``/``Action Input:``, or ``Answer:`` after an ``Observation:`` turn), as
-   :mod:`.react` describes. It is never padded to ``answer_words`` nor prefixed by web search.
-3. The last message a ``tool`` one: ``The tool returned: <its content>``.
-4. Otherwise the facts sentence (``Received 1 image (...) and the text "..."``), prefixed when web search is
+1. ``tools`` set, ``tool_choice`` not ``"none"`` and the last message not a ``tool`` one: one tool call
+   (``finish_reason: "tool_calls"``) to the function named by ``tool_choice``, if it names one, else to the
+   first declared function. Its arguments come from the function's ``parameters`` and the last user text
+   (:func:`~.schema.example_value`: numbers and quoted texts of the text fill them), with Unicode as it is
+   (not ``\\u`` escapes). Else, when ``timed`` is given (:mod:`.timed`: a timestamp format asked for about
+   one audio or video file), that answer, cut by ``max_tokens``.
+2. The last message a ``tool`` one: ``The tool returned: <its content>``.
+3. Otherwise the facts sentence (``Received 1 image (...) and the text "..."``), prefixed when web search is
    on, padded or cut to ``answer_words``, then shaped by ``response_format``: ``json_schema`` answers a value
    of its schema; ``json_object`` (JSON mode) answers a value of the JSON schema the prompt holds, if it holds
    one (:func:`prompt_schema`), else ``{"answer": "<the sentence>"}``. Values read the last user text as
    tool-call arguments do.
+
+Parallel calls, a choice among several tools, ReAct steps or any other answer: script it (:mod:`.script`).
 
 Example:
     >>> from qwen_omni.emulator.validate import check_payload
@@ -39,7 +36,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from .react import instruction_tools, react_reply
 from .received import ReceivedPart, message_text
 from .schema import example_value, find_schema
 from .validate import ChatRequest
@@ -197,36 +193,28 @@ def fit_words(text: str, words: int | None) -> str:
     return "".join(pieces)
 
 
-def _choose_tools(req: ChatRequest, text: str) -> list[dict[str, Any]]:
-    """The functions to call (rule 1 of the module docstring)."""
-    functions = [tool["function"] for tool in req.tools]
+def _choose_tool(req: ChatRequest) -> dict[str, Any]:
+    """The function to call (rule 1 of the module docstring)."""
+    functions: list[dict[str, Any]] = [tool["function"] for tool in req.tools]
     choice = req.tool_choice
     if isinstance(choice, Mapping):
-        wanted = choice["function"]["name"]
-        return [next(f for f in functions if f["name"] == wanted)]
-    lowered = text.lower()
-    named = [f for f in functions if f["name"].lower() in lowered]
-    if req.parallel_tool_calls and len(named) > 1:
-        return named
-    return [named[0] if named else functions[0]]
+        return next(f for f in functions if f["name"] == choice["function"]["name"])
+    return functions[0]
 
 
 def _tool_calls(req: ChatRequest, text: str) -> tuple[ToolCall, ...]:
-    calls = []
-    for function in _choose_tools(req, text):
-        arguments = json.dumps(
-            example_value(function.get("parameters") or {"type": "object"}, text=text), ensure_ascii=False
-        )
-        calls.append(ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=arguments))
-    return tuple(calls)
+    function = _choose_tool(req)
+    arguments = json.dumps(
+        example_value(function.get("parameters") or {"type": "object"}, text=text), ensure_ascii=False
+    )
+    return (ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=arguments),)
 
 
 def prompt_schema(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The JSON schema a JSON-mode prompt asks the answer to follow, or None.
 
     It is the last schema (:func:`~.schema.find_schema`) written in the text of a system or user message, the
-    latest message first. A system message that holds ReAct instructions is skipped: the schemas it lists are
-    the tools' arguments, not the answer's.
+    latest message first (LangChain's and LlamaIndex's JSON mode write the schema in the prompt).
 
     Example:
         >>> prompt_schema([{"role": "system", "content": 'Reply in JSON: {"properties": {"joke": {}}}'},
@@ -237,10 +225,7 @@ def prompt_schema(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | Non
         role = message.get("role")
         if role not in ("system", "user"):
             continue
-        text = message_text(message.get("content"))
-        if role == "system" and instruction_tools(text):
-            continue
-        schema = find_schema(text)
+        schema = find_schema(message_text(message.get("content")))
         if schema is not None:
             return schema
     return None
@@ -258,7 +243,8 @@ def _json_mode_answer(messages: Sequence[Mapping[str, Any]], text: str) -> dict[
     return value if isinstance(value, dict) else None
 
 
-def _cut(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
+def cut_answer(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
+    """``text`` cut before the first ``stop`` string, then to ``max_tokens`` words (``"length"``)."""
     positions = [text.find(s) for s in req.stop if s in text]
     if positions:
         text = text[: min(positions)]
@@ -281,13 +267,9 @@ def plan_answer(
             content="", finish_reason="tool_calls", reasoning=reasoning, tool_calls=_tool_calls(req, text)
         )
     if timed is not None:
-        content, finish = _cut(timed, req)
+        content, finish = cut_answer(timed, req)
         return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     fmt = (req.response_format or {}).get("type")
-    react = react_reply(req.messages) if not req.tools and fmt not in ("json_object", "json_schema") else None
-    if react is not None:
-        content, finish = _cut(react, req)
-        return AnswerPlan(content=content, finish_reason=finish, reasoning=reasoning, audio=req.audio_output)
     if last_role == "tool":
         base = f"The tool returned: {message_text(req.messages[-1].get('content'))}"
     else:
@@ -302,7 +284,7 @@ def plan_answer(
     elif fmt == "json_schema":
         schema = (req.response_format or {}).get("json_schema", {}).get("schema", {"type": "object"})
         base, kind = json.dumps(example_value(schema, text=text), ensure_ascii=False), "json"
-    content, finish = _cut(base, req)
+    content, finish = cut_answer(base, req)
     return AnswerPlan(
         content=content, finish_reason=finish, reasoning=reasoning, content_kind=kind, audio=req.audio_output
     )
@@ -316,6 +298,7 @@ __all__ = [
     "AnswerPlan",
     "ToolCall",
     "count_words",
+    "cut_answer",
     "describe_part",
     "facts_sentence",
     "fit_words",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 import uuid
 from collections.abc import Mapping
@@ -21,11 +22,12 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from .answer import last_user_text, plan_answer
+from .answer import AnswerPlan, last_user_text, plan_answer
 from .datauri import redact
 from .faults import FAULT_HEADER, Fault
 from .parts import collect_parts, probed
 from .received import Delivery, ReceivedPart, ReceivedRequest
+from .script import AnswerFunction, call_script, failure_message, script_request, scripted_plan
 from .state import AUDIO_STYLES, AudioStyle, EmulatorState
 from .stream import audio_seconds, now, playlist, render_events
 from .timed import timed_answer
@@ -36,6 +38,8 @@ from .wire import Refusal, error_body, invalid
 #: The request header that picks the audio style ("content" or "transcript") for one request.
 AUDIO_STYLE_HEADER = "X-Emulator-Audio-Style"
 
+
+_log = logging.getLogger(__name__)
 
 #: An HTML page as a gateway in front of the API answers with.
 _HTML_PAGE = "<html><head><title>{status}</title></head><body><h1>{status}</h1><p>nginx</p></body></html>\n"
@@ -200,6 +204,17 @@ def _check_input_tokens(req: ChatRequest, parts: list[ReceivedPart]) -> None:
         raise invalid(f"Range of input length should be [1, {limit}]")
 
 
+def _scripted(
+    script: AnswerFunction, req: ChatRequest, parts: list[ReceivedPart], payload: dict[str, Any]
+) -> AnswerPlan:
+    """The plan of the answer function's answer; a 500 ``InternalError`` refusal when it fails."""
+    try:
+        return scripted_plan(req, parts, call_script(script, script_request(req, parts, payload)))
+    except Exception as exc:
+        _log.warning("The emulator's answer function failed.", exc_info=True)
+        raise Refusal(500, "InternalError", failure_message(exc)) from exc
+
+
 def _answer(
     state: EmulatorState,
     headers: Mapping[str, str],
@@ -219,9 +234,15 @@ def _answer(
     parts[:] = [probed(item) for item in pending]
     check_media(req, parts)
     _check_input_tokens(req, parts)
-    media = [item for item in pending if item.part.kind in ("audio", "video")]
-    timed = timed_answer(last_user_text(req.messages), media[0].part.kind, media[0].data) if len(media) == 1 else None
-    plan = plan_answer(req, parts, answer_words=state.settings.answer_words, timed=timed)
+    script = state.answer.get()
+    if script is not None:
+        plan = _scripted(script, req, parts, payload)
+    else:
+        media = [item for item in pending if item.part.kind in ("audio", "video")]
+        timed = (
+            timed_answer(last_user_text(req.messages), media[0].part.kind, media[0].data) if len(media) == 1 else None
+        )
+        plan = plan_answer(req, parts, answer_words=state.settings.answer_words, timed=timed)
     seconds = audio_seconds(plan)
     events = render_events(
         plan,

@@ -1,38 +1,38 @@
-"""Make a value that fits a JSON schema and reads the prompt: the emulator's tool-call arguments, ReAct action
-inputs, and ``json_schema`` / JSON-mode answers.
+"""Make a value that fits a JSON schema and reads the prompt: the emulator's own tool-call arguments and
+``json_schema`` / JSON-mode answers (an answer function, :mod:`.script`, replaces them all).
 
-The text read is the last user message (the question, for ReAct), with the JSON objects written in it taken
-out (:func:`prose`): a schema or an example pasted in a prompt is an instruction, not values.
+The text read is the last user message. Which values: every property in ``required`` (all properties when
+nothing is required), in the order of ``properties``; ``$ref`` into ``$defs``/``definitions`` is resolved;
+``anyOf``/``oneOf`` take the first non-null choice, ``allOf`` merges; an array gets one item; an object recurses.
+Each value is then, by the first rule that applies:
 
-Which values: every property in ``required`` (all properties when nothing is required), in the order of
-``properties``; ``$ref`` into ``$defs``/``definitions`` is resolved; ``anyOf``/``oneOf`` take the first non-null
-choice, ``allOf`` merges; an array gets one item; an object recurses. Each value is then, by the first rule
-that applies:
-
-1. ``const``: that value.
-2. ``enum``: the value the text mentions (the earliest mention; the longest value at the same place), else the
-   first value. A value is mentioned when it appears, case-insensitively, not glued to a letter or digit (see
-   below); only string and number values can be mentioned. An enum takes no number or quote from the others.
-3. ``integer`` / ``number``: the n-th numeric value made (depth first, in the order above) takes the n-th number
+1. ``const``: that value; ``enum``: its first value.
+2. ``integer`` / ``number``: the n-th numeric value made (depth first, in the order above) takes the n-th number
    of the text when that number fits: whole for an integer, and inside ``minimum``/``maximum``/
    ``exclusiveMinimum``/``exclusiveMaximum``. A number is ASCII digits with an optional ``-`` and decimal part
    (``3``, ``-2``, ``4.5``), not glued to a letter or digit, nor preceded by ``_``, ``.`` or ``-`` (so
    ``qwen3.5``, ``h2o`` and ``omni-5`` hold none); numbers inside quoted text are not counted. Otherwise (no
    n-th number, or one that does not fit): 1 for an integer and 1.5 for a number, moved inside
    ``minimum``/``maximum``.
-4. ``string``: a ``format`` it knows (``date``, ``email``, ``uri``...) gives a fixed example. Otherwise the
+3. ``string``: a ``format`` it knows (``date``, ``email``, ``uri``...) gives a fixed example. Otherwise the
    n-th string value made takes the n-th quoted text of the text: ``'...'``, ``"..."``, ``“...”``, ``‘...’``
    or ``「...」``, on one line, trimmed, not empty (a ``'`` or ``’`` glued to a letter or digit on its outer
    side is an apostrophe, not a quote: ``What's``, ``Bob's``). With no n-th quote: the last word of the text
    (a name or place usually ends a question), or ``"example"`` when the text has no word.
-5. ``boolean`` -> true, ``null`` -> null.
+4. ``boolean`` -> true, ``null`` -> null.
 
 "Glued to a letter or digit" means next to a letter or digit of a script written with spaces between words
-(ASCII, Latin, Greek, Cyrillic), so that a value or number written inside Chinese or Japanese text still counts.
+(ASCII, Latin, Greek, Cyrillic), so that a number or quote written inside Chinese or Japanese text still counts.
 Values are copied from the text as they are: Unicode passes through unchanged. The same schema and text always
 give the same value.
 
-:func:`find_schema` finds a JSON schema written in a prompt (the emulator's JSON mode follows it).
+What each reading is for (the tests that need it): numbers, langchain-tests' ``test_tool_calling``
+(``magic_function`` called with ``{"input": 3}`` from "What is the value of magic_function(3)?"); quotes,
+its ``test_unicode_tool_call_integration`` (``'你好啊集团'``); the last word, the LlamaIndex tests whose tools
+and structured outputs read a city from "What is the weather in Paris" (tests/llama_index/test_li_tools.py).
+
+:func:`find_schema` finds a JSON schema written in a prompt (the emulator's JSON mode follows it: langchain-tests'
+``test_json_mode`` and LlamaIndex's structured output in thinking mode need it).
 
 Example:
     >>> schema = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
@@ -109,19 +109,10 @@ def numbers_in_text(text: str) -> list[int | float]:
     return [float(n) if "." in n else int(n) for n in _NUMBER_RE.findall(unquoted)]
 
 
-def mentioned(value: str, text: str) -> int | None:
-    """Where ``value`` first appears in ``text`` (case-insensitive, not glued to a letter or digit), or None."""
-    if not value:
-        return None
-    match = re.search(rf"(?<![{_GLUE}_]){re.escape(value)}(?![{_GLUE}_]|\.[0-9])", text, re.IGNORECASE)
-    return match.start() if match else None
-
-
 @dataclass
 class _Prompt:
     """What the values read from the text: its last word, quotes and numbers, with how many were handed out."""
 
-    text: str
     word: str
     quotes: list[str]
     numbers: list[int | float]
@@ -130,8 +121,7 @@ class _Prompt:
 
     @classmethod
     def of(cls, text: str) -> _Prompt:
-        text = prose(text)
-        return cls(text=text, word=word_from_text(text), quotes=quotes_in_text(text), numbers=numbers_in_text(text))
+        return cls(word=word_from_text(text), quotes=quotes_in_text(text), numbers=numbers_in_text(text))
 
     def next_string(self) -> str:
         index, self.strings_made = self.strings_made, self.strings_made + 1
@@ -187,20 +177,6 @@ def json_objects(text: str) -> list[tuple[int, int, Any]]:
     return found
 
 
-def prose(text: str) -> str:
-    """``text`` with its JSON objects (:func:`json_objects`) replaced by a space: what values are read from.
-
-    Example:
-        >>> prose('Follow {"properties": {"n": {"maximum": 9}}} with 3')
-        'Follow   with 3'
-    """
-    pieces, at = [], 0
-    for start, end, _ in json_objects(text):
-        pieces += [text[at:start], " "]
-        at = end
-    return "".join([*pieces, text[at:]])
-
-
 def _schemas_in(value: Any, depth: int = 0) -> list[dict[str, Any]]:
     """The schemas in a decoded JSON value, in document order (a schema's own insides are not searched)."""
     if depth > _MAX_DEPTH:
@@ -242,7 +218,7 @@ def _value(schema: Any, root: Mapping[str, Any], prompt: _Prompt, depth: int) ->
     if "const" in schema:
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
-        return _enum(schema["enum"], prompt.text)
+        return schema["enum"][0]
     for key in ("anyOf", "oneOf"):
         choices = schema.get(key)
         if isinstance(choices, list) and choices:
@@ -274,20 +250,6 @@ def _value(schema: Any, root: Mapping[str, Any], prompt: _Prompt, depth: int) ->
         return None
     fmt = str(schema.get("format"))
     return _FORMATS[fmt] if fmt in _FORMATS else prompt.next_string()
-
-
-def _enum(values: list[Any], text: str) -> Any:
-    """The enum value the text mentions first (the longest one at the same place), else the first value."""
-    best: tuple[int, int] | None = None
-    chosen = values[0]
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            continue
-        spelled = str(value)
-        where = mentioned(spelled, text)
-        if where is not None and (best is None or (where, -len(spelled)) < best):
-            best, chosen = (where, -len(spelled)), value
-    return chosen
 
 
 def _number(schema: Mapping[str, Any], found: int | float | None, *, integer: bool) -> int | float:
@@ -338,9 +300,7 @@ __all__ = [
     "example_value",
     "find_schema",
     "json_objects",
-    "mentioned",
     "numbers_in_text",
-    "prose",
     "quotes_in_text",
     "word_from_text",
 ]

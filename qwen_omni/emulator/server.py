@@ -9,9 +9,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Literal
 
@@ -20,6 +22,7 @@ import uvicorn
 from .app import API_PREFIX, build_app
 from .faults import Fault
 from .received import ReceivedRequest
+from .script import AnswerFunction
 from .state import EmulatorState, Settings
 from .stream import install_log_filter
 
@@ -67,6 +70,8 @@ class Emulator:
         rpm: admit at most this many requests in any ``rpm_window`` seconds; the others get DashScope's 429
             ``limit_requests`` with a ``Retry-After`` (see :meth:`set_rate_limit`).
         rpm_window: the window of ``rpm``, 60 s as documented (shorter to scale the quota down in benchmarks).
+        answer: a function from the request to the answer (:mod:`.script`), called once the request passed every
+            check; None: the emulator's own answers. :meth:`answering` sets one for a ``with`` block.
 
     A per-request latency is ``first_chunk_delay`` (server-wide) or ``first-chunk-delay=S`` in one request's
     ``X-Emulator-Fault`` header.
@@ -93,6 +98,7 @@ class Emulator:
         answer_words: int | None = None,
         rpm: int | None = None,
         rpm_window: float = 60.0,
+        answer: AnswerFunction | None = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -108,6 +114,7 @@ class Emulator:
             )
         )
         self._state.window.set(rpm, rpm_window)
+        self._state.answer.swap(answer)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -236,6 +243,25 @@ class Emulator:
             ...     emu.inject(Fault(status=429, retry_after=1), times=2)
         """
         self._state.faults.push(fault, times, after=after)
+
+    @contextlib.contextmanager
+    def answering(self, answer: AnswerFunction | None) -> Iterator[Emulator]:
+        """Answer with ``answer`` (None: the emulator's own answers) inside the block, then with the previous one.
+
+        Example:
+            >>> from openai import OpenAI
+            >>> with Emulator() as emu, emu.answering(lambda request: f"You said {request.text!r}."):
+            ...     client = OpenAI(base_url=emu.base_url, api_key="any-key")
+            ...     stream = client.chat.completions.create(
+            ...         model="qwen3.5-omni-flash", stream=True, messages=[{"role": "user", "content": "Hi"}])
+            ...     print("".join(c.choices[0].delta.content or "" for c in stream if c.choices))
+            You said 'Hi'.
+        """
+        previous = self._state.answer.swap(answer)
+        try:
+            yield self
+        finally:
+            self._state.answer.swap(previous)
 
     def __repr__(self) -> str:
         settings = self._state.settings

@@ -1,5 +1,5 @@
 """The state one emulator shares between its server thread and its owner: settings, the journal of received
-requests, and the queue of injected faults.
+requests, the queue of injected faults, and the answer function (:mod:`.script`), if any.
 
 Example:
     >>> settings = Settings(api_key="sk-secret")
@@ -15,10 +15,13 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import FaultQueue
 from .received import ReceivedRequest
+
+if TYPE_CHECKING:
+    from .script import AnswerFunction
 
 AudioStyle = Literal["content", "transcript"]
 AUDIO_STYLES: tuple[AudioStyle, ...] = ("content", "transcript")
@@ -85,6 +88,31 @@ class Journal:
             self._generation += 1
 
 
+class AnswerSlot:
+    """The answer function the emulator calls (None: its own answers), swapped safely from any thread.
+
+    Example:
+        >>> slot = AnswerSlot()
+        >>> slot.swap(str.upper) is None, slot.get() is str.upper
+        (True, True)
+    """
+
+    def __init__(self, function: AnswerFunction | None = None) -> None:
+        self._lock = threading.Lock()
+        self._function = function
+
+    def get(self) -> AnswerFunction | None:
+        """The current answer function."""
+        with self._lock:
+            return self._function
+
+    def swap(self, function: AnswerFunction | None) -> AnswerFunction | None:
+        """Set ``function`` and return the one it replaces."""
+        with self._lock:
+            previous, self._function = self._function, function
+            return previous
+
+
 class RequestWindow:
     """The emulator's request-rate limit: at most ``rpm`` requests admitted in any ``window`` seconds.
 
@@ -126,6 +154,7 @@ class EmulatorState:
     journal: Journal = field(default_factory=Journal)
     faults: FaultQueue = field(default_factory=FaultQueue)
     window: RequestWindow = field(default_factory=RequestWindow)
+    answer: AnswerSlot = field(default_factory=AnswerSlot)
     #: Set while the emulator stops: streams still playing are cut at once.
     closing: threading.Event = field(default_factory=threading.Event)
     #: The server's transport for a client address (``scope["client"]``), to reset a connection; set by the server.
@@ -134,6 +163,7 @@ class EmulatorState:
 
 __all__ = [
     "AUDIO_STYLES",
+    "AnswerSlot",
     "AudioStyle",
     "EmulatorState",
     "Journal",

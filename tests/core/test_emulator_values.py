@@ -10,8 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from qwen_omni.emulator.react import ACTION_THOUGHT
-
 CHAT = "/chat/completions"
 FLASH = "qwen3.5-omni-flash"
 
@@ -148,35 +146,18 @@ def test_unicode_arguments_pass_through_unescaped(http: httpx.Client) -> None:
 UNIT = {"type": "string", "enum": ["celsius", "fahrenheit", "kelvin"]}
 
 
-def test_an_enum_takes_the_value_the_text_mentions_else_its_first(http: httpx.Client) -> None:
-    assert arguments(http, "Weather in Oslo in FAHRENHEIT please", props(unit=UNIT)) == {"unit": "fahrenheit"}
-    assert arguments(http, "Convert kelvin to celsius", props(unit=UNIT)) == {"unit": "kelvin"}  # the earliest
-    assert arguments(http, "Weather in Oslo", props(unit=UNIT)) == {"unit": "celsius"}
-    assert arguments(http, "Weather in kelvins", props(unit=UNIT)) == {"unit": "celsius"}  # a longer word
-    sizes = props(size={"enum": ["s", "m", "l"]}, level={"enum": [1, 2, 3]})
-    assert arguments(http, "One in size M at level 3", sizes) == {"size": "m", "level": 3}
-    assert arguments(http, "Size XL at level 2.5", sizes) == {"size": "s", "level": 1}  # no M, no whole 2
-
-
-def test_an_enum_takes_no_number_or_quote_from_the_others(http: httpx.Client) -> None:
+def test_an_enum_takes_its_first_value_and_nothing_from_the_text(http: httpx.Client) -> None:
     schema = props(unit=UNIT, name=STR, days=INT)
-    assert arguments(http, "Give 'Oslo' in kelvin for 4 days", schema) == {"unit": "kelvin", "name": "Oslo", "days": 4}
+    expected = {"unit": "celsius", "name": "Oslo", "days": 4}
+    assert arguments(http, "Give 'Oslo' in kelvin for 4 days", schema) == expected
+    sizes = props(size={"enum": ["s", "m", "l"]}, level={"enum": [1, 2, 3]})
+    assert arguments(http, "One in size M at level 3", sizes) == {"size": "s", "level": 1}
 
 
 def test_values_are_deterministic(http: httpx.Client) -> None:
     schema = props(name=STR, days=INT, unit=UNIT)
     text = "Book 'Ana' for 2 days, fahrenheit"
-    assert {raw_arguments(http, text, schema) for _ in range(3)} == {'{"name": "Ana", "days": 2, "unit": "fahrenheit"}'}
-
-
-def test_react_action_inputs_read_the_question_too(http: httpx.Client) -> None:
-    system = (
-        "## Tools\n> Tool Name: add\nTool Description: Add two integers.\n"
-        'Tool Args: {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}\n\n'
-        "Thought: ...\nAction: ...\nAction Input: {}\nObservation: tool response\nAnswer: ..."
-    )
-    text = content_of(stream(http, [{"role": "system", "content": system}, *user("What is 2 + 3?")]))
-    assert text == f'{ACTION_THOUGHT}\nAction: add\nAction Input: {{"a": 2, "b": 3}}'
+    assert {raw_arguments(http, text, schema) for _ in range(3)} == {'{"name": "Ana", "days": 2, "unit": "celsius"}'}
 
 
 # ------------------------------------------------------------------------------------------ JSON mode
@@ -214,7 +195,7 @@ def test_json_mode_follows_the_schema_in_the_system_prompt(http: httpx.Client) -
     assert set(json_answer(http, [instruction(JOKE), *user(standard)])) == {"setup", "punchline"}
 
 
-def test_json_mode_reads_numbers_enums_refs_and_text_parts(http: httpx.Client) -> None:
+def test_json_mode_reads_numbers_refs_and_text_parts(http: httpx.Client) -> None:
     schema = {
         "$defs": {"Unit": {"enum": ["celsius", "fahrenheit"], "type": "string"}},
         "properties": {"city": STR, "days": INT, "unit": {"$ref": "#/$defs/Unit"}},
@@ -223,7 +204,7 @@ def test_json_mode_reads_numbers_enums_refs_and_text_parts(http: httpx.Client) -
     }
     system = {"role": "system", "content": [{"type": "text", "text": instruction(schema)["content"]}]}
     question = {"role": "user", "content": [{"type": "text", "text": "Weather in 'Zürich' for 5 days in fahrenheit"}]}
-    assert json_answer(http, [system, question]) == {"city": "Zürich", "days": 5, "unit": "fahrenheit"}
+    assert json_answer(http, [system, question]) == {"city": "Zürich", "days": 5, "unit": "celsius"}
 
 
 def test_json_mode_takes_the_latest_schema_and_one_in_a_user_message(http: httpx.Client) -> None:
@@ -236,28 +217,11 @@ def test_json_mode_takes_the_latest_schema_and_one_in_a_user_message(http: httpx
 
 def test_json_mode_finds_a_schema_inside_other_json(http: httpx.Client) -> None:
     wrapper = {"name": "joke", "strict": True, "schema": JOKE}
-    text = f"Reply in JSON as {json.dumps(wrapper)}: 'Knock knock' 'Who is there?'"
-    assert json_answer(http, user(text)) == {"setup": "Knock knock", "punchline": "Who is there?"}
-
-
-def test_json_objects_in_the_text_give_no_values(http: httpx.Client) -> None:
-    bounded = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 1000}, "s": STR}}
-    text = f"Reply in JSON following {json.dumps(bounded)}"
-    assert json_answer(http, user(text)) == {"n": 1, "s": "following"}
-    example = 'Like {"input": 8, "name": "x"}, call it on 5'
-    assert arguments(http, example, props(input=INT, name=STR)) == {"input": 5, "name": "5"}
+    system = {"role": "system", "content": f"Reply in JSON as {json.dumps(wrapper)}"}
+    answer = json_answer(http, [system, *user("A joke: 'Knock knock' 'Who is there?'")])
+    assert answer == {"setup": "Knock knock", "punchline": "Who is there?"}
 
 
 def test_json_mode_without_a_schema_keeps_the_answer_object(http: httpx.Client) -> None:
     text = 'Answer in JSON like {"a": 1} or {"properties": "not schemas"}'
     assert json_answer(http, user(text)) == {"answer": f'Received the text "{text}".'}
-
-
-def test_json_mode_ignores_the_tool_schemas_of_react_instructions(http: httpx.Client) -> None:
-    system = (
-        "## Tools\n> Tool Name: add\nTool Description: Add two integers.\n"
-        'Tool Args: {"type": "object", "properties": {"a": {"type": "integer"}}}\n\n'
-        "Thought: ...\nAction: ...\nAction Input: {}\nObservation: tool response\nAnswer: ..."
-    )
-    answer = json_answer(http, [{"role": "system", "content": system}, *user("Add 2 and 3, in JSON")])
-    assert answer == {"answer": 'Received the text "Add 2 and 3, in JSON".'}

@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_qwen_omni import ChatQwenOmni
-from qwen_omni.emulator import Emulator
+from qwen_omni.emulator import Emulator, ScriptedToolCall, ScriptRequest
 
 
 @tool
@@ -44,3 +44,28 @@ async def test_create_agent_streams_the_round_trip_async(make_llm: Callable[...,
     assert steps == ["model", "tools", "model"]
     final = updates[-1]["model"]["messages"][-1]
     assert final.content.startswith("The tool returned: 18 C and sunny in ")
+
+
+def test_create_agent_loop_driven_by_a_scripted_model(make_llm: Callable[..., ChatQwenOmni], emu: Emulator) -> None:
+    """The answer hook plays the model: two rounds of tool calls (the second one parallel), then the answer."""
+
+    def answer(request: ScriptRequest) -> str | ScriptedToolCall | list[ScriptedToolCall]:
+        results = [r.content for r in request.tool_results]
+        if not any(m.get("role") == "tool" for m in request.messages):
+            return ScriptedToolCall("get_weather", {"city": "Paris"})
+        if len(results) == 1:
+            return [
+                ScriptedToolCall("get_weather", {"city": "Rome"}),
+                ScriptedToolCall("get_weather", {"city": "Oslo"}),
+            ]
+        return "Paris is warmest; " + " / ".join(results)
+
+    agent = create_agent(model=make_llm(model="qwen3.5-omni-flash"), tools=[get_weather])
+    with emu.answering(answer):
+        state = agent.invoke({"messages": [HumanMessage("Compare the weather in Paris, Rome and Oslo.")]})
+    kinds = [type(m).__name__ for m in state["messages"]]
+    assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage", "ToolMessage", "ToolMessage", "AIMessage"]
+    parallel = state["messages"][3]
+    assert [c["args"] for c in parallel.tool_calls] == [{"city": "Rome"}, {"city": "Oslo"}]
+    assert state["messages"][-1].content == "Paris is warmest; 18 C and sunny in Rome / 18 C and sunny in Oslo"
+    assert [r.status for r in emu.requests] == [200, 200, 200]

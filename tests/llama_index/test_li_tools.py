@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -14,7 +15,7 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_qwen_omni import QwenOmni
-from qwen_omni.emulator import Emulator
+from qwen_omni.emulator import Emulator, ScriptedToolCall, ScriptRequest
 from qwen_omni.emulator.received import ReceivedRequest
 
 # llama-index-workflows walks each agent with inspect.getmembers (pydantic deprecation warnings) and its
@@ -75,10 +76,13 @@ def test_a_required_single_tool_is_named(llm: QwenOmni, last: Last) -> None:
 
 
 def test_required_with_several_tools_falls_back_to_auto(
-    llm: QwenOmni, last: Last, caplog: pytest.LogCaptureFixture
+    llm: QwenOmni, last: Last, emu: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"):
-        response = llm.chat_with_tools([WEATHER, TIME], user_msg="What is the get_time in UTC", tool_required=True)
+    with (
+        caplog.at_level(logging.WARNING, logger="llama_index_qwen_omni"),
+        emu.answering(lambda request: ScriptedToolCall("get_time", {"timezone": "UTC"})),  # the model's own pick
+    ):
+        response = llm.chat_with_tools([WEATHER, TIME], user_msg="What is the time in UTC", tool_required=True)
     assert last().payload["tool_choice"] == "auto"  # type: ignore[index]
     assert "cannot be made to call a tool among 2 tools" in caplog.text
     assert llm.get_tool_calls_from_response(response)[0].tool_name == "get_time"
@@ -186,23 +190,39 @@ async def test_function_agent_initial_tool_choice(llm: QwenOmni, emu: Emulator) 
     assert str(result) == "The tool returned: 12:00 in Paris"
 
 
-async def test_react_agent_round_trip_with_a_scripted_action(llm: QwenOmni, emu: Emulator) -> None:
-    """The emulator echoes the user's text; a ReAct action written in it comes back as the model's output.
+async def test_function_agent_driven_by_a_scripted_model(llm: QwenOmni, emu: Emulator) -> None:
+    """The answer hook plays the model: parallel calls to two tools, then an answer from both results."""
 
-    This proves the adapter carries ReAct text both ways (the action parsed from a streamed answer, the tool
-    run, its observation sent back as a user turn and the next answer taken as final); it does not prove
-    that a model writes the format on its own, which the xfail test below waits for.
-    """
-    agent = ReActAgent(tools=[FunctionTool.from_defaults(add)], llm=llm)
-    result = await agent.run('Thought: I need to add.\nAction: add\nAction Input: {"a": 2, "b": 3}')
+    def answer(request: ScriptRequest) -> str | list[ScriptedToolCall]:
+        if request.tool_results:
+            return "; ".join(f"{r.name}: {r.content}" for r in request.tool_results)
+        return [ScriptedToolCall("get_weather", {"city": "Kyoto"}), ScriptedToolCall("get_time", {"timezone": "JST"})]
+
+    agent = FunctionAgent(tools=[WEATHER, TIME], llm=llm, streaming=False)
+    with emu.answering(answer):
+        result = await agent.run("Weather and time in Kyoto?")
+    assert str(result) == "get_weather: Sunny and 21 C in Kyoto; get_time: 12:00 in JST"
     first, second = emu.requests
     assert first.payload is not None and second.payload is not None
-    assert "Action Input" in first.payload["messages"][0]["content"]  # ReAct's instructions, as a system message
-    assert second.payload["messages"][-1] == {"role": "user", "content": "Observation: 5"}
-    assert str(result) == 'Received the text "Observation: 5".'
+    assert [m["role"] for m in second.payload["messages"]] == ["user", "assistant", "tool", "tool"]
 
 
-async def test_react_agent_chooses_a_tool_itself(llm: QwenOmni) -> None:
+REACT_ACTION = "Thought: I need to use a tool to help me answer the question.\nAction: {name}\nAction Input: {args}"
+REACT_ANSWER = "Thought: I can answer without using any more tools.\nAnswer: {answer}"
+
+
+def react_answer(request: ScriptRequest) -> str:
+    """A model that follows ReAct's format: one action, then the answer once its observation is back."""
+    if request.text.startswith("Observation:"):
+        return REACT_ANSWER.format(answer=request.text.removeprefix("Observation:").strip())
+    assert "> Tool Name: add" in request.messages[0]["content"]  # ReAct's instructions list the tool
+    return REACT_ACTION.format(name="add", args=json.dumps({"a": 2, "b": 3}))
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+async def test_react_agent_round_trip_with_a_scripted_model(llm: QwenOmni, emu: Emulator, streaming: bool) -> None:
+    """The adapter carries ReAct text both ways: the action parsed from the (streamed) answer, the tool run, its
+    observation sent back as a user turn and the next answer taken as final."""
     calls: list[tuple[int, int]] = []
 
     def adder(a: int, b: int) -> int:
@@ -210,9 +230,14 @@ async def test_react_agent_chooses_a_tool_itself(llm: QwenOmni) -> None:
         calls.append((a, b))
         return a + b
 
-    agent = ReActAgent(tools=[FunctionTool.from_defaults(adder)], llm=llm)
-    await agent.run("What is 2 + 3? Use the adder tool.")
-    assert calls
+    agent = ReActAgent(tools=[FunctionTool.from_defaults(adder, name="add")], llm=llm, streaming=streaming)
+    with emu.answering(react_answer):
+        result = await agent.run("What is 2 + 3?")
+    assert calls == [(2, 3)] and str(result) == "5"
+    first, second = emu.requests
+    assert first.payload is not None and second.payload is not None
+    assert first.payload["messages"][0]["role"] == "system" and "tools" not in first.payload
+    assert second.payload["messages"][-1] == {"role": "user", "content": "Observation: 5"}
 
 
 # -- structured output ----------------------------------------------------------------------------------------
