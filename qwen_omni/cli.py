@@ -126,19 +126,19 @@ def run_request(
     speak_to: Path | None = None,
 ) -> OmniResult:
     """Stream one request: answer to ``out`` as it arrives, reasoning set apart on ``err``, then usage."""
-    stream = client.stream([Message("user", list(parts))], options)
     thinking = False
-    for delta in stream:
-        if isinstance(delta, ReasoningDelta):
-            if not thinking:
-                print("[thinking] ", end="", file=err)
-                thinking = True
-            print(delta.text, end="", file=err, flush=True)
-        elif isinstance(delta, TextDelta):
-            if thinking:
-                print("\n[/thinking]", file=err, flush=True)
-                thinking = False
-            print(delta.text, end="", file=out, flush=True)
+    with client.stream([Message("user", list(parts))], options) as stream:  # a closed stdout hangs up at once
+        for delta in stream:
+            if isinstance(delta, ReasoningDelta):
+                if not thinking:
+                    print("[thinking] ", end="", file=err)
+                    thinking = True
+                print(delta.text, end="", file=err, flush=True)
+            elif isinstance(delta, TextDelta):
+                if thinking:
+                    print("\n[/thinking]", file=err, flush=True)
+                    thinking = False
+                print(delta.text, end="", file=out, flush=True)
     print(file=out)
     result = stream.result
     if speak_to is not None:
@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run the command; returns the exit code (0 ok, 1 API or network error, 2 bad input)."""
+    """Run the command; returns the exit code (0 ok, 1 API or network error, 2 bad input, 141 stdout closed)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
@@ -323,7 +323,22 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
+    except BrokenPipeError:  # the reader of stdout went away (`qwen-omni ask ... | head -1`): stop quietly
+        if out is sys.stdout:
+            _silence_stdout()
+        return EXIT_BROKEN_PIPE
     return code
+
+
+#: The shell's code for a command stopped by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -145,3 +145,40 @@ def test_installed_command_serves_the_emulator() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader went away after the first piece of the answer."""
+
+    def write(self, text: str) -> int:
+        if self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_a_closed_stdout_stops_the_answer_quietly_with_code_141(files: dict[str, Path]) -> None:
+    out, err = _ClosedPipe(), io.StringIO()
+    code = main(["ask", str(files["image"]), "--prompt", "What is it?"], out=out, err=err)
+    assert code == 141
+    assert out.getvalue() and "Received" in out.getvalue(), "the first piece was written before the pipe closed"
+    assert "usage:" not in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_the_installed_command_piped_into_a_closed_reader_exits_141_without_a_traceback(
+    files: dict[str, Path],
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DASHSCOPE_API_KEY"}
+    exe = Path(sys.executable).with_name("qwen-omni")
+    proc = subprocess.Popen(
+        [str(exe), "ask", str(files["image"]), "--prompt", "What is it?"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: nobody reads the answer
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert "[offline]" in err
