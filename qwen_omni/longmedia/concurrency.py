@@ -84,9 +84,10 @@ class Slots:
                     waiter.set()
                     return
                 loop, future = waiter
-                if loop.is_closed():
+                try:
+                    loop.call_soon_threadsafe(_hand_over, future, self)
+                except RuntimeError:  # its event loop is closed: the next waiter gets the slot
                     continue
-                loop.call_soon_threadsafe(_hand_over, future, self)
                 return
             self.in_use -= 1
 

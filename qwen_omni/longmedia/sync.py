@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import queue
 import threading
@@ -101,5 +102,6 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
             while "task" not in task_box and thread.is_alive():
                 thread.join(0.01)
             if "task" in task_box:
-                loop.call_soon_threadsafe(task_box["task"].cancel)
+                with contextlib.suppress(RuntimeError):  # the loop closed after the check: nothing is left to cancel
+                    loop.call_soon_threadsafe(task_box["task"].cancel)
             thread.join()
