@@ -104,7 +104,13 @@ def _join_clauses(clauses: Sequence[str]) -> str:
     return ", ".join(clauses[:-1]) + " and " + clauses[-1]
 
 
-def _shorten(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """``text``, or its first ``limit - 3`` characters and ``...`` when it is longer than ``limit``.
+
+    Example:
+        >>> clip("a long sentence", 9)
+        'a long...'
+    """
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -130,7 +136,7 @@ def _frames_clause(part: ReceivedPart) -> str:
     others = _options(replace(part, options={k: v for k, v in part.options.items() if k != "fps"}))
     timing = f"{count / fps:.2f} s at {fps:g} fps" if isinstance(fps, int | float) and fps > 0 else f"fps={fps!r}"
     if part.source == "url":
-        return f"1 video of {count} frames by URL ({_shorten(part.url or '', _URL_LIMIT)}, ...; {timing}{others})"
+        return f"1 video of {count} frames by URL ({clip(part.url or '', _URL_LIMIT)}, ...; {timing}{others})"
     info = part.info
     shape = f"{info.container}, {info.width}x{info.height}" if info is not None else "unreadable"
     return f"1 video of {count} frames ({shape}, {timing}, {part.size_bytes} bytes{others})"
@@ -147,7 +153,7 @@ def describe_part(part: ReceivedPart) -> str:
         return _frames_clause(part)
     noun = NOUNS[part.kind]
     if part.source == "url":
-        return f"1 {noun} by URL ({_shorten(part.url or '', _URL_LIMIT)}{_options(part)})"
+        return f"1 {noun} by URL ({clip(part.url or '', _URL_LIMIT)}{_options(part)})"
     return f"1 {noun} ({_details(part)}{_options(part)})"
 
 
@@ -164,7 +170,7 @@ def facts_sentence(req: ChatRequest, parts: Sequence[ReceivedPart]) -> str:
     clauses = [describe_part(p) for p in parts]
     text = last_user_text(req.messages).strip()
     if text:
-        clauses.append(f'the text "{_shorten(text, _QUOTE_LIMIT)}"')
+        clauses.append(f'the text "{clip(text, _QUOTE_LIMIT)}"')
     if not clauses:
         return "Received no user input."
     return f"Received {_join_clauses(clauses)}."
@@ -176,9 +182,12 @@ def reasoning_text(parts: Sequence[ReceivedPart], text: str, budget: int | None)
         f"The user sent {len(parts)} media part{'s' if len(parts) != 1 else ''} and {count_words(text)} words of "
         "text. I will list every part with its kind, format, size and duration, then quote the text."
     )
-    if budget is not None:
-        reasoning = "".join(word_pieces(reasoning)[:budget])
-    return reasoning
+    return cut_reasoning(reasoning, budget)
+
+
+def cut_reasoning(reasoning: str, budget: int | None) -> str:
+    """``reasoning`` cut to its first ``budget`` words (None: whole), as ``thinking_budget`` cuts it."""
+    return reasoning if budget is None else "".join(word_pieces(reasoning)[:budget])
 
 
 def fit_words(text: str, words: int | None) -> str:
@@ -297,8 +306,10 @@ __all__ = [
     "NOUNS",
     "AnswerPlan",
     "ToolCall",
+    "clip",
     "count_words",
     "cut_answer",
+    "cut_reasoning",
     "describe_part",
     "facts_sentence",
     "fit_words",

@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from .answer import AnswerPlan, ToolCall, cut_answer, last_user_text, reasoning_text, word_pieces
+from .answer import AnswerPlan, ToolCall, clip, cut_answer, cut_reasoning, last_user_text, reasoning_text
 from .received import ReceivedPart, message_text
 from .validate import ChatRequest
 
@@ -251,13 +251,11 @@ def scripted_plan(req: ChatRequest, parts: Sequence[ReceivedPart], answer: Scrip
         raise ScriptError(f"ScriptedAnswer.text must be a str; got {type(answer.text).__name__}.")
     reasoning = ""
     if req.thinking:
-        budget = req.thinking_budget
-        if answer.reasoning is None:
-            reasoning = reasoning_text(parts, last_user_text(req.messages), budget)
-        elif budget is not None:
-            reasoning = "".join(word_pieces(answer.reasoning)[:budget])
-        else:
-            reasoning = answer.reasoning
+        reasoning = (
+            reasoning_text(parts, last_user_text(req.messages), req.thinking_budget)
+            if answer.reasoning is None
+            else cut_reasoning(answer.reasoning, req.thinking_budget)
+        )
     if answer.tool_calls:
         if answer.text:
             raise ScriptError("A ScriptedAnswer has text or tool calls, not both.")
@@ -282,10 +280,7 @@ def scripted_plan(req: ChatRequest, parts: Sequence[ReceivedPart], answer: Scrip
 
 def failure_message(exc: BaseException) -> str:
     """The message of the 500 a failed script gets: the exception's type and its message, shortened."""
-    detail = str(exc)
-    if len(detail) > ERROR_MESSAGE_LIMIT:
-        detail = detail[: ERROR_MESSAGE_LIMIT - 3] + "..."
-    return f"The emulator's answer function failed: {type(exc).__name__}: {detail}"
+    return f"The emulator's answer function failed: {type(exc).__name__}: {clip(str(exc), ERROR_MESSAGE_LIMIT)}"
 
 
 __all__ = [
