@@ -21,14 +21,18 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from .cli_checks import format_refusal, local_file, model_note, url_note
+from .cli_connection import client_for
 from .cli_longmedia import add_commands, long_file_advice
+from .cli_options import option_value
 from .client import OmniClient
 from .endpoints import ALL_REGIONS, region_names
-from .errors import InvalidRequestError, MissingExtraError, QwenOmniError
+from .errors import InvalidRequestError, QwenOmniError
 from .parts import (
     REMOTE_SCHEMES,
     AudioPart,
@@ -47,18 +51,22 @@ from .profiles import (
     Capability,
     MediaLimits,
     ModelProfile,
+    UnknownModelWarning,
     format_bytes,
     format_seconds,
     get_profile,
     models_for,
 )
-from .ratelimit import RequestBudget
 from .request import Message, RequestOptions
 from .stream import OmniResult, ReasoningDelta, TextDelta, Usage
 
 
 def part_for(source: str) -> Part:
     """The part for a file path or URL, by what the file is (probed) or, for a URL, by its extension.
+
+    Raises:
+        InvalidRequestError: a URL whose kind its name does not tell, a folder, a missing file, or a format the
+            API does not take (pointing to ``qwen-omni transcribe``, which converts it).
 
     Example:
         >>> type(part_for("https://example.com/talk.mp3")).__name__
@@ -74,32 +82,12 @@ def part_for(source: str) -> Part:
         return media_part(kind, source)
     from .media import probe
 
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise InvalidRequestError(f"{source!r} is neither a URL (http://, https://, oss://) nor an existing file.")
-    return media_part(probe(path).input_kind, path)
-
-
-@contextlib.contextmanager
-def _client(args: argparse.Namespace, err: TextIO, rate_limiter: RequestBudget | None = None) -> Iterator[OmniClient]:
-    offline = args.offline or not (os.environ.get("DASHSCOPE_API_KEY") or args.base_url)
-    if not offline:
-        yield OmniClient(
-            base_url=args.base_url, region=args.region, workspace_id=args.workspace_id, rate_limiter=rate_limiter
-        )
-        return
-    reason = "--offline" if args.offline else "no DASHSCOPE_API_KEY is set"
-    try:
-        from .emulator import Emulator
-    except MissingExtraError as exc:
-        raise MissingExtraError(
-            f"{reason}, so the answer would come from the local emulator, which is not installed: "
-            f'pip install "qwen-omni[emulator]", or set DASHSCOPE_API_KEY to ask the real model.',
-            extra=exc.extra,
-        ) from None
-    print(f"[offline] {reason}: answering from the local Qwen-Omni emulator, not the real model.", file=err)
-    with Emulator() as emu:
-        yield OmniClient(api_key="offline", base_url=emu.base_url, rate_limiter=rate_limiter)
+    path = local_file(source, "ask")
+    info = probe(path)
+    refusal = format_refusal(path.name, info, converts=False)
+    if refusal is not None:
+        raise refusal
+    return media_part(info.input_kind, path)
 
 
 def _format_usage(usage: Usage | None) -> str:
@@ -152,6 +140,8 @@ def run_request(
 
 def _ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     parts: list[Part] = [part_for(s) for s in args.inputs]
+    for note in filter(None, (url_note(s) for s in args.inputs)):
+        print(note, file=err)
     long_file_advice(args.inputs, args.model)
     parts.append(TextPart(args.prompt))
     options = RequestOptions(
@@ -161,7 +151,7 @@ def _ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         enable_thinking=True if args.think else None,
         enable_search=True if args.search else None,
     )
-    with _client(args, err) as client:
+    with client_for(args, err) as client:
         run_request(client, parts, options, out=out, err=err, speak_to=Path(args.speak) if args.speak else None)
     return 0
 
@@ -175,7 +165,7 @@ def _demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         files = write_samples(folder)
         print(f"[demo] sample clip, image and sound written to {folder}", file=err)
-        client = stack.enter_context(_client(args, err))
+        client = stack.enter_context(client_for(args, err))
         model = args.model
         steps: list[tuple[str, list[Part], RequestOptions]] = [
             ("image", [ImagePart(files["image"]), TextPart("What is in this picture?")], RequestOptions(model=model)),
@@ -299,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--answer", metavar="MODULE:FUNCTION", help="answer with this function of the request")
     emu.set_defaults(handler=_emulator)
 
-    add_commands(sub, connection, _client)
+    add_commands(sub, connection, client_for)
 
     models = sub.add_parser("models", help="list the known models and what they support")
     models.add_argument("--limits", action="store_true", help="also print each model's documented limits")
@@ -312,8 +302,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    models = dict.fromkeys(m for m in (getattr(args, "model", None), option_value(args, "reduce_model")) if m)
+    for note in filter(None, map(model_note, models)):
+        print(note, file=err)  # once, as a note: the core's UnknownModelWarning would repeat it with a source line
     try:
-        code: int = args.handler(args, out, err)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownModelWarning)
+            code: int = args.handler(args, out, err)
     except InvalidRequestError as exc:
         print(f"error: {exc}", file=err)
         return 2

@@ -58,7 +58,7 @@ from .inputs import Recording, RecordingLike, as_recording
 from .merge import merge_lines, render_lines
 from .modes import Mode, Task, Where, clock, segment_prompt, task_of
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
-from .progress import progress_bar
+from .progress import ProgressSetting, RecordingProgress, recording_progress
 from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
@@ -87,8 +87,17 @@ def _retryable(error: BaseException) -> bool:
 class _Run:
     """One recording's segments in flight: what has been answered (in any order) and what is left."""
 
-    def __init__(self, owner: LongMedia, recording: Recording, plan: Plan, mode: Mode, prompt: str | None) -> None:
+    def __init__(
+        self,
+        owner: LongMedia,
+        recording: Recording,
+        plan: Plan,
+        mode: Mode,
+        prompt: str | None,
+        progress: RecordingProgress | None = None,
+    ) -> None:
         self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
+        self.progress = progress or owner._progress(recording)
         self.task = owner.task(mode, plan.kind)
         self.done: dict[int, SegmentOutcome] = {}
         self.requests = 0
@@ -108,6 +117,7 @@ class _Run:
         cache = self.owner.cache
         if cache is None:
             return
+        self.progress.stage("hashing")
         source = await asyncio.to_thread(self.recording.content_hash)
         encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.audio_rate}/{self.plan.frame_size}"
         for segment in self.plan.segments:
@@ -119,14 +129,18 @@ class _Run:
             hit = cache.get(key)
             if hit is not None:
                 self.done[segment.index] = self._answer(segment, hit.text, hit.finish_reason, hit.usage, cached=True)
+                self.progress.settled(answered=True, cached=True)
 
     async def _produce(self) -> None:
         """Cut the segments not answered yet, one per free slot, and send each."""
         slots = self.owner.slots
         generator: Generator[Piece, None, None] = pieces(self.recording, self.plan, skip=set(self.done))
+        to_cut = iter([s.index for s in self.plan.segments if s.index not in self.done])
         try:
             while True:
+                self.progress.stage("requests")
                 await slots.aacquire()
+                self.progress.stage(f"encoding segment {next(to_cut, -1) + 1}/{len(self.plan.segments)}")
                 try:
                     piece = await asyncio.to_thread(next, generator, None)
                 except BaseException:
@@ -134,6 +148,7 @@ class _Run:
                     raise
                 if piece is None:
                     slots.release()
+                    self.progress.stage("requests")
                     break
                 self._in_flight.add(piece.segment.index)
                 task = asyncio.create_task(self._send(piece))
@@ -156,12 +171,15 @@ class _Run:
                 self._settle(SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here"))
 
     def _settle(self, outcome: SegmentOutcome) -> None:
-        self.done.setdefault(outcome.index, outcome)
+        if outcome.index not in self.done:
+            self.done[outcome.index] = outcome
+            self.progress.settled(answered=isinstance(outcome, SegmentAnswer))
         self._changed.set()
 
     async def _send(self, piece: Piece) -> None:
         segment = piece.segment
         outcome: SegmentOutcome
+        self.progress.sending(+1)
         try:
             outcome = await self._ask(piece)
         except Exception as exc:  # a custom ``ask`` may raise anything; the client raises only QwenOmniError
@@ -169,6 +187,7 @@ class _Run:
             reason = f"{type(exc).__name__}: {exc} ({where})"
             outcome = SkippedSegment(segment.index, segment.start, segment.end, reason, exc)
         finally:
+            self.progress.sending(-1)
             self.owner.slots.release()
             self._in_flight.discard(segment.index)
         self._settle(outcome)
@@ -214,8 +233,8 @@ class _Run:
 
     async def outcomes(self) -> AsyncIterator[SegmentOutcome]:
         """Each segment's outcome, in order, as soon as it and all before it are settled."""
+        self.progress.start(len(self.plan.segments))
         await self._load_cache()
-        bar = progress_bar(self.owner.progress, total=len(self.plan.segments), desc=self.recording.name)
         producer = asyncio.create_task(self._produce())
         try:
             for segment in self.plan.segments:
@@ -230,16 +249,10 @@ class _Run:
                         await asyncio.wait({waiter, producer}, return_when=asyncio.FIRST_COMPLETED)
                     finally:
                         waiter.cancel()
-                outcome = self.done[segment.index]
-                bar.update(1)
-                if isinstance(outcome, SkippedSegment):
-                    bar.set_postfix_str(
-                        f"skipped {len([o for o in self.done.values() if isinstance(o, SkippedSegment)])}"
-                    )
-                yield outcome
+                yield self.done[segment.index]
             await producer
         finally:
-            bar.close()
+            self.progress.close()
             if not producer.done():
                 producer.cancel()
             for task in list(self._tasks):
@@ -266,7 +279,8 @@ class LongMedia:
         retry_delay: seconds before the first retry (doubled each time).
         on_error: ``"raise"`` or ``"skip"`` (see the module docstring).
         cache: a folder (or an :class:`~.cache.AnswerCache`) for segment answers; None: no cache.
-        progress: a tqdm bar on stderr per recording (or tqdm's options as a dict).
+        progress: a tqdm bar on stderr per recording, naming its stage (or tqdm's options as a dict), or a
+            :class:`~.progress.Progress` that also counts each recording's segments for the caller.
         request_options: further options of every segment request (``temperature``, ``max_tokens``...);
             answers are text only.
         custom_timestamps: parse and shift times in answers to a custom prompt too.
@@ -288,7 +302,7 @@ class LongMedia:
         retry_delay: float = 1.0,
         on_error: OnError = "raise",
         cache: str | os.PathLike[str] | AnswerCache | None = None,
-        progress: bool | dict[str, Any] = False,
+        progress: ProgressSetting = False,
         request_options: RequestOptions | None = None,
         custom_timestamps: bool = False,
         summary_from: Literal["auto", "notes", "transcript"] = "auto",
@@ -328,6 +342,9 @@ class LongMedia:
             return task_of(mode, summary_from=self.summary_from)
         return task_of(mode, summary_from="transcript" if kind == "audio" else "notes")
 
+    def _progress(self, recording: Recording) -> RecordingProgress:
+        return recording_progress(self.progress, recording, recording.name)
+
     def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
         expect = getattr(self.client.rate_limiter, "expect", None)
         return expect(tokens) if callable(expect) else contextlib.nullcontext()
@@ -349,6 +366,16 @@ class LongMedia:
         return make_plan(
             rec, self.model, mode, options or self.options, prompt_tokens=prompt_token_estimate(template) + 50
         )
+
+    async def _aplan(
+        self, rec: Recording, mode: Mode, prompt: str | None, options: PlanOptions | None, progress: RecordingProgress
+    ) -> Plan:
+        progress.stage("probing")
+        try:
+            return await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
+        except BaseException:
+            progress.close()
+            raise
 
     def dry_run(
         self, recording: RecordingLike, mode: Mode = "transcript", *, prices: Prices | None = None, **kwargs: Any
@@ -373,9 +400,10 @@ class LongMedia:
         ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice).
         """
         rec = as_recording(recording, name=name)
+        progress = self._progress(rec)
         if plan is None:
-            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt)
+            plan = await self._aplan(rec, mode, prompt, options, progress)
+        run = _Run(self, rec, plan, mode, prompt, progress)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
@@ -401,9 +429,10 @@ class LongMedia:
         """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
         last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
         rec = as_recording(recording, name=name)
+        progress = self._progress(rec)
         if plan is None:
-            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt)
+            plan = await self._aplan(rec, mode, prompt, options, progress)
+        run = _Run(self, rec, plan, mode, prompt, progress)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
