@@ -23,8 +23,9 @@ command sends only what is missing. Ctrl-C writes every output that is complete 
 
 Before the first request every recording is probed and planned, every output checked, and the cache proven
 writable: exit 2 means nothing was sent. Exit codes: 0 when every recording was read in full; 1 when a request
-failed or an output is partial (with ``--on-error skip``: a segment was skipped; the outputs are still written,
-and stderr names the gaps); 2 for bad input; 130 when interrupted.
+failed, an output is partial (with ``--on-error skip``: a segment was skipped; the outputs are still written,
+and stderr names the gaps) or had to be written beside a file that appeared meanwhile; 2 for bad input; 130
+when interrupted.
 """
 
 from __future__ import annotations
@@ -44,15 +45,16 @@ from .cli_options import add_option_flags, chosen, cli_words, given
 from .cli_outputs import is_ours, write_output
 from .client import OmniClient
 from .errors import InvalidRequestError, QwenOmniError, SegmentFailedError
-from .longmedia import LongMedia, LongMediaResult, Mode, Plan, Prices, Recording, as_recording
+from .longmedia import LongMedia, LongMediaResult, Mode, Plan, Prices, Recording, SegmentAnswer, as_recording
 from .longmedia.merge import render_lines
+from .longmedia.modes import clock
 from .longmedia.plan import whole_file_problems
 from .longmedia.progress import Progress, progress_bar
 from .media import probe
 from .parts import REMOTE_SCHEMES
 from .ratelimit import DEFAULT_RPM, DEFAULT_TPM, RateLimiter
 
-__all__ = ["COMMANDS", "add_commands", "long_file_advice", "output_name"]
+__all__ = ["COMMANDS", "add_commands", "long_file_advice", "output_name", "pipeline_for"]
 
 #: Each command, its pipeline mode and what it does.
 COMMANDS: dict[str, tuple[Mode, str]] = {
@@ -218,22 +220,38 @@ def _cache(args: argparse.Namespace) -> Path | None:
     return writable_cache(default_cache_dir(endpoint_of(args)), flag=None)
 
 
-def _settings(args: argparse.Namespace, mode: Mode) -> tuple[LongMedia, dict[str, Any]]:
-    """A planner with the flags' options (it sends nothing), and the pipeline keywords they chose."""
+def pipeline_for(
+    args: argparse.Namespace,
+    mode: Mode,
+    client: OmniClient,
+    *,
+    progress: Progress | bool = False,
+    cache: Path | None = None,
+) -> LongMedia:
+    """The pipeline the command's flags describe, sending through ``client`` (the planner and the runner alike).
+
+    Raises:
+        InvalidRequestError: a value the options refuse, worded with its flag.
+    """
     if args.concurrency < 1 or args.rpm < 1 or args.tpm < 1:
         raise InvalidRequestError("--concurrency, --rpm and --tpm must be at least 1.")
     options, chosen_settings = chosen(args)
     settings = {**_CLI_DEFAULTS.get(mode, {}), **chosen_settings}
     try:
-        planner = LongMedia(OmniClient(api_key="unused"), model=args.model, options=options, **settings)
+        return LongMedia(
+            client, model=args.model, options=options, concurrency=args.concurrency, cache=cache, progress=progress,
+            **settings,
+        )  # fmt: skip
     except ValueError as exc:
         raise InvalidRequestError(cli_words(str(exc), subject=True)) from None
-    return planner, settings
 
 
-def _plans(planner: LongMedia, recordings: list[Recording], mode: Mode, args: argparse.Namespace) -> list[Plan]:
+def _plans(
+    planner: LongMedia, recordings: list[Recording], mode: Mode, args: argparse.Namespace, err: TextIO
+) -> list[Plan]:
     """Every recording probed and planned (a "probing" bar while it lasts): the last step before sending."""
-    bar = progress_bar(not args.no_progress and len(recordings) > 1, total=len(recordings), desc="probing")
+    shown = not args.no_progress and not args.dry_run and len(recordings) > 1
+    bar = progress_bar({"file": err, "unit": "file"} if shown else False, total=len(recordings), desc="probing")
     plans = []
     try:
         for recording in recordings:
@@ -249,11 +267,11 @@ def _plans(planner: LongMedia, recordings: list[Recording], mode: Mode, args: ar
 
 
 def _long(args: argparse.Namespace, command: str, mode: Mode, client: ClientFactory, out: TextIO, err: TextIO) -> int:
-    planner, settings = _settings(args, mode)
+    planner = pipeline_for(args, mode, OmniClient(api_key="unused"))  # plans only: it sends nothing
     recordings = _recordings(args.inputs, command, err)
     if given(args, "duration") and all(r.url is None for r in recordings):
         print("note: --duration is for URLs (never downloaded); a file's own length is read from it.", file=err)
-    plans = _plans(planner, recordings, mode, args)
+    plans = _plans(planner, recordings, mode, args, err)
     if args.dry_run:
         prices = Prices(args.prices[0], args.prices[1], args.currency) if args.prices else None
         for plan in plans:
@@ -265,10 +283,7 @@ def _long(args: argparse.Namespace, command: str, mode: Mode, client: ClientFact
     limiter = RateLimiter(rpm=args.rpm, tpm=args.tpm)
     progress = Progress(False if args.no_progress else {"file": err})
     with client(args, err, limiter) as omni:
-        pipeline = LongMedia(
-            omni, model=args.model, options=planner.options, concurrency=args.concurrency, cache=cache,
-            progress=progress, **settings,
-        )  # fmt: skip
+        pipeline = pipeline_for(args, mode, omni, progress=progress, cache=cache)
         run = _Command(pipeline, progress, jobs, mode, args, cache, out, err)
         return asyncio.run(run.all())
 
@@ -385,7 +400,7 @@ class _Command:
     def _summary(self) -> int:
         code = 0
         for job in self.jobs:
-            if job.error is not None or job.result is None or not _whole(job.result):
+            if job.error is not None or job.result is None or not _whole(job.result) or job.written != job.target:
                 code = 1
         missing = sum(self._missing(job) for job in self.jobs)
         if code and missing:
@@ -416,8 +431,18 @@ class _Command:
 
 def _whole(result: LongMediaResult) -> bool:
     """True when the output covers the whole recording (no segment skipped or cut, no stretch unread)."""
-    partial = getattr(result, "partial", False)
+    partial: bool = getattr(result, "partial", not result.complete)  # LongMediaResult.partial: damaged media too
     return result.complete and not partial
+
+
+def _answer_block(answer: SegmentAnswer) -> list[str]:
+    """A custom prompt's answer under its segment's span, its times in the whole recording's time: the pipeline's
+    own rewrite when it has one, else its timed lines (the raw text when they hold no time)."""
+    text: str | None = getattr(answer, "recording_text", None)
+    if text is None:
+        timed = answer.lines and all(line.start is not None for line in answer.lines)
+        text = render_lines(answer.lines, "description") if timed else answer.text
+    return [f"## {clock(answer.start)} - {clock(answer.end)}", "", text.strip(), ""]
 
 
 def _rendered(result: LongMediaResult, mode: Mode) -> str:
@@ -426,7 +451,9 @@ def _rendered(result: LongMediaResult, mode: Mode) -> str:
         return result.text
     title = {"transcript": "transcript", "description": "description", "summary": "summary", "custom": "answers"}
     parts = [f"# {result.name}: {title[mode]}", ""]
-    if mode == "summary" or mode == "custom" or not result.lines:
+    if mode == "custom":
+        parts += [block for answer in result.answers for block in _answer_block(answer)]
+    elif mode == "summary" or not result.lines:
         parts.append(result.text)
     else:
         style: Literal["caption", "description"] = "description" if mode == "description" else "caption"

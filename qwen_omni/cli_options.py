@@ -62,11 +62,16 @@ ONLY_FOR: dict[str, frozenset[Mode]] = {
     "custom_timestamps": frozenset({"custom"}),
 }
 
+#: Flags named otherwise than their option (``ask-each --no-timestamps``: a prompt whose answers hold no times).
+_FLAG_NAMES: dict[str, str] = {"custom_timestamps": "timestamps"}
+
 #: Help written for the command line where the docstring speaks of Python.
 _HELP: dict[str, str] = {
     "on_error": "stop at a failed segment (raise), or note it and go on (skip)",
     "retries": "tries again per segment after a connection error, a 5xx or a broken stream",
     "retry_delay": "seconds before a segment's first retry, doubled each time",
+    "custom_timestamps": "find the times in each answer and move them into the whole recording's time (default); "
+    "--no-timestamps for a prompt whose answers hold no times",
 }
 
 _DEST_PREFIX = "option__"
@@ -84,7 +89,7 @@ class OptionFlag:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + _FLAG_NAMES.get(self.name, self.name).replace("_", "-")
 
     @property
     def dest(self) -> str:

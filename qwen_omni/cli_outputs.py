@@ -5,9 +5,10 @@
 - **Exclusive.** The link fails if the file appeared while the command ran (another program, a colleague, a
   second run): that file is left as it is, and the output goes beside it as ``<stem>.1<suffix>`` (``talk.1.srt``),
   which stderr names. ``--overwrite`` replaces instead.
-- **Reruns.** Every output written is recorded (its path and content hash, in the user's state folder), so
-  that rerunning the same command after a failure or an interrupt may replace the files it wrote itself, as long
-  as nobody changed them since; a file changed by hand is never replaced without ``--overwrite``.
+- **Reruns.** Every output written is recorded (its path and content hash, in the user's state folder; a
+  record whose hash does not match the file is no record), so that rerunning the same command after a failure
+  or an interrupt may replace the files it wrote itself, as long as nobody changed them since; a file changed
+  by hand is never replaced without ``--overwrite``.
 - **Mode.** Files are created ``0o666`` less the umask, as ``open()`` would make them, so a web server or a
   colleague can read the subtitles when the umask allows it.
 
@@ -129,15 +130,17 @@ def write_output(target: Path, text: str, *, overwrite: bool) -> Path:
     data = text.encode("utf-8")
     temporary = _temporary(target, data)
     try:
-        if overwrite or is_ours(target):
+        replace = overwrite or is_ours(target)
+        # recorded before it is in place, so that a second run that finds it there a moment later knows it
+        _remember(target, data)
+        if replace:
             os.replace(temporary, target)
-            written = target
-        else:
-            found = next((c for c in _candidates(target) if _link(temporary, c)), None)
-            if found is None:
-                raise FileExistsError(f"{target} and {_ALTERNATIVES} alternative names beside it are all taken")
-            written = found
+            return target
+        found = next((c for c in _candidates(target) if _link(temporary, c)), None)
+        if found is None:
+            raise FileExistsError(f"{target} and {_ALTERNATIVES} alternative names beside it are all taken")
+        if found != target:
+            _remember(found, data)
+        return found
     finally:
         temporary.unlink(missing_ok=True)
-    _remember(written, data)
-    return written

@@ -142,3 +142,130 @@ def test_with_raise_a_failure_exits_1_and_a_rerun_with_the_cache_sends_only_what
     code, _, err = run("transcribe", str(files["standup"]), str(files["promo"]), *cache, *online)
     assert code == 0, err
     assert len(emu.requests) - sent == 2  # standup's second segment and promo.mp4; the first came from the cache
+
+
+def test_a_mistyped_model_is_one_note_with_a_suggestion_not_a_warning(
+    files: dict[str, Path], recwarn: pytest.WarningsRecorder
+) -> None:
+    code, _, err = run("transcribe", str(files["promo"]), "--model", "qwen3-omni-flsh", "--no-progress")
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "qwen3-omni-flsh" in line]
+    assert notes == [notes[0]] and notes[0].startswith("note: qwen3-omni-flsh is not a model qwen-omni knows (did you")
+    assert "did you mean qwen3-omni-flash?" in notes[0] and "Warning" not in err and ".py:" not in err
+    assert not [w for w in recwarn if "qwen3-omni-flsh" in str(w.message)]
+    code, _, err = run("ask", str(files["chart"]), "-p", "What is it?", "--model", "qwen3.5-omni-flsh")
+    assert code == 0 and err.count("did you mean qwen3.5-omni-flash?") == 1
+
+
+def test_folders_and_formats_the_api_does_not_take_are_named_as_what_they_are(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = files["standup"].parent
+    for command in (["ask", str(folder), "-p", "Hi"], ["transcribe", str(folder)]):
+        code, _, err = run(*command)
+        assert code == 2 and f"{folder} is a folder" in err and f"{folder}/*" in err and "[offline]" not in err
+    memo = tmp_path / "memo.wma"
+    memo.write_bytes(_wma(3.0))
+    code, _, err = run("ask", str(memo), "-p", "Summarise")
+    assert code == 2 and "memo.wma is wma audio, which the API does not take (audio: 3gp" in err
+    assert "`qwen-omni transcribe memo.wma`" in err and "ffmpeg -i memo.wma memo.mp3" in err
+    assert "longer limit" not in err
+    code, out, err = run("transcribe", str(memo), "--no-progress")  # converted as it is sent
+    assert code == 0 and "- [00:00:0" in out, err
+
+
+def _wma(seconds: float) -> bytes:
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="asf") as container:
+        stream = container.add_stream("wmav2", rate=16_000)
+        stream.layout, stream.format, stream.bit_rate = "mono", "fltp", 32_000
+        t = np.arange(round(seconds * 16_000)) / 16_000
+        frame = av.AudioFrame.from_ndarray((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None], "fltp", "mono")
+        frame.sample_rate = 16_000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+def test_urls_on_this_machine_are_flagged_and_duration_is_a_flag(files: dict[str, Path]) -> None:
+    url = "http://127.0.0.1:9/talks/keynote.mp3"
+    code, out, err = run("transcribe", url, "--dry-run", "--model", "qwen-omni-turbo")
+    assert code == 0 and f"note: {url} is on this machine (127.0.0.1)" in err
+    assert "Pass --duration if you know it" in out and "PlanOptions" not in out
+    code, out, err = run("transcribe", "https://example.com/keynote.mp3", "--dry-run", "--duration", "95")
+    assert code == 0 and "00:01:35" in out and "note:" not in err
+    code, _, err = run("transcribe", "https://example.com/keynote.mp3", "--dry-run", "--duration", "4000",
+                       "--model", "qwen-omni-turbo")  # fmt: skip
+    assert code == 2 and "lasts 01:06:40, over qwen-omni-turbo's 180 s" in err
+    code, _, err = run("transcribe", str(files["promo"]), "--dry-run", "--duration", "95")
+    assert code == 0 and "note: --duration is for URLs" in err
+
+
+def test_an_unwritable_cache_is_refused_before_anything_is_sent(
+    files: dict[str, Path], online: list[str], emu: Emulator, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run("transcribe", str(files["promo"]), "--cache", str(blocker / "answers"), *online)
+    assert code == 2 and f"--cache {blocker / 'answers'} cannot be written" in err and "nothing was sent" in err
+    assert "--no-cache" in err and emu.requests == []
+
+
+def test_the_default_cache_answers_a_rerun_and_no_cache_keeps_nothing(
+    files: dict[str, Path], online: list[str], emu: Emulator, tmp_path: Path
+) -> None:
+    code, first, _ = run("transcribe", str(files["standup"]), *online)
+    assert code == 0 and len(emu.requests) == 2
+    code, again, err = run("transcribe", str(files["standup"]), *online)
+    assert code == 0 and again == first and len(emu.requests) == 2, err  # all from the cache
+    copy = tmp_path / "renamed.wav"
+    copy.write_bytes(files["standup"].read_bytes())  # keyed by content, not by name or path
+    code, _, err = run("transcribe", str(copy), "-o", str(tmp_path / "out"), *online)
+    assert code == 0 and len(emu.requests) == 2 and "(0 request(s), 2 from the cache)" in err
+    code, _, _ = run("transcribe", str(files["standup"]), "--no-cache", *online)
+    assert code == 0 and len(emu.requests) == 4
+
+
+def test_a_failure_says_how_to_send_only_what_is_missing_in_flags(
+    files: dict[str, Path], online: list[str], emu: Emulator, tmp_path: Path
+) -> None:
+    emu.inject(Fault(status=400, message="Cannot hear it."), after=1)
+    code, _, err = run("transcribe", str(files["standup"]), str(files["promo"]), "--concurrency", "1", *online)
+    assert code == 1 and "error: standup.wav: segment 2 (00:01:" in err and "Cannot hear it." in err
+    assert "rerun the same command to send only the 2 missing segments" in err and "--on-error skip" in err
+    assert ".partial" not in err and "cache=" not in err and "on_error=" not in err
+    code, _, err = run("transcribe", str(files["standup"]), "--no-cache", *online)
+    assert code == 0
+    emu.inject(Fault(status=400), after=0)
+    code, _, err = run("transcribe", str(files["promo"]), "--no-cache", *online)
+    assert code == 1 and "with --no-cache no answer was kept" in err
+
+
+def test_ask_each_asks_every_segment_and_gives_whole_file_times(
+    files: dict[str, Path], online: list[str], emu: Emulator, tmp_path: Path
+) -> None:
+    with emu.answering(lambda request: "00:00:05 - 00:00:09 Someone greets the room.\n00:00:20 A reply."):
+        code, out, err = run("ask-each", str(files["standup"]), "-p", "Who speaks, and when?", *online)
+    assert code == 0, err
+    prompts = [r.payload["messages"][0]["content"][-1]["text"] for r in emu.requests if r.payload]
+    assert len(prompts) == 2 and all("Who speaks, and when?" in p for p in prompts)
+    assert out.startswith("# standup.wav: answers\n\n## 00:00:00 - ")
+    assert "00:00:05.000 – 00:00:09.000 Someone greets the room." in out
+    second = out.split("## ")[2]
+    assert second.startswith("00:01:") and "00:01:" in second.splitlines()[2], "part 2's times are the file's"
+    code, out, _ = run("ask-each", str(files["standup"]), "-p", "Who speaks?", "--no-timestamps", "-o",
+                       str(tmp_path), *online)  # fmt: skip
+    assert code == 0 and (tmp_path / "standup.answers.md").exists()
+
+
+def test_the_bar_names_the_stage(files: dict[str, Path], online: list[str]) -> None:
+    progress = [o for o in online if o != "--no-progress"]
+    code, _, err = run("transcribe", str(files["standup"]), str(files["promo"]), *progress)
+    assert code == 0
+    for stage in ("probing standup.wav", "probing promo.mp4", "standup.wav: hashing",
+                  "standup.wav: encoding segment 1/2", "standup.wav: encoding segment 2/2", "standup.wav: requests"):
+        assert stage in err, stage  # fmt: skip
+    assert "2/2" in err and "100%" in err
