@@ -4,6 +4,8 @@
 
     qwen-omni ask FILE_OR_URL... --prompt TEXT [--model M] [--speak OUT.wav] [--think] [--search] [--offline]
     qwen-omni transcribe | describe | subtitles | summarize FILE... [-o DIR] [--dry-run] [--rpm N] ...
+    qwen-omni ask-each FILE... --prompt TEXT [-o DIR] ...
+    qwen-omni samples DIR
     qwen-omni demo [--model M] [--out DIR]
     qwen-omni emulator [--port N] [--host H] [--api-key KEY] [--answer MODULE:FUNCTION]
     qwen-omni models
@@ -30,6 +32,7 @@ from .cli_checks import format_refusal, local_file, model_note, url_note
 from .cli_connection import client_for
 from .cli_longmedia import add_commands, long_file_advice
 from .cli_options import option_value
+from .cli_samples import add_command as add_samples_command
 from .client import OmniClient
 from .endpoints import ALL_REGIONS, region_names
 from .errors import InvalidRequestError, QwenOmniError
@@ -290,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.set_defaults(handler=_emulator)
 
     add_commands(sub, connection, client_for)
+    add_samples_command(sub)
 
     models = sub.add_parser("models", help="list the known models and what they support")
     models.add_argument("--limits", action="store_true", help="also print each model's documented limits")

@@ -250,7 +250,7 @@ def _plans(
     planner: LongMedia, recordings: list[Recording], mode: Mode, args: argparse.Namespace, err: TextIO
 ) -> list[Plan]:
     """Every recording probed and planned (a "probing" bar while it lasts): the last step before sending."""
-    shown = not args.no_progress and not args.dry_run and len(recordings) > 1
+    shown = not args.no_progress and not args.dry_run
     bar = progress_bar({"file": err, "unit": "file"} if shown else False, total=len(recordings), desc="probing")
     plans = []
     try:
