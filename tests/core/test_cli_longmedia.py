@@ -265,7 +265,13 @@ def test_the_bar_names_the_stage(files: dict[str, Path], online: list[str]) -> N
     progress = [o for o in online if o != "--no-progress"]
     code, _, err = run("transcribe", str(files["standup"]), str(files["promo"]), *progress)
     assert code == 0
-    for stage in ("probing standup.wav", "probing promo.mp4", "standup.wav: hashing",
-                  "standup.wav: encoding segment 1/2", "standup.wav: encoding segment 2/2", "standup.wav: requests"):
-        assert stage in err, stage  # fmt: skip
+    for stage in (
+        "probing standup.wav",
+        "probing promo.mp4",
+        "standup.wav: hashing",
+        "standup.wav: encoding segment 1/2",
+        "standup.wav: encoding segment 2/2",
+        "standup.wav: requests",
+    ):
+        assert stage in err, stage
     assert "2/2" in err and "100%" in err
