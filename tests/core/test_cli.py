@@ -82,7 +82,7 @@ def test_bad_input_exits_2_with_a_clear_message(files: dict[str, Path]) -> None:
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     code, _, err = run("ask", str(tmp_path / "nope.mp4"), "-p", "x")
-    assert code == 2 and "neither a URL" in err
+    assert code == 2 and "nope.mp4 does not exist; `qwen-omni ask` takes files and URLs" in err
 
 
 def test_part_for_detects_the_kind(files: dict[str, Path]) -> None:

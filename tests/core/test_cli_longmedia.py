@@ -253,9 +253,11 @@ def test_ask_each_asks_every_segment_and_gives_whole_file_times(
     prompts = [r.payload["messages"][0]["content"][-1]["text"] for r in emu.requests if r.payload]
     assert len(prompts) == 2 and all("Who speaks, and when?" in p for p in prompts)
     assert out.startswith("# standup.wav: answers\n\n## 00:00:00 - ")
-    assert "00:00:05.000 – 00:00:09.000 Someone greets the room." in out
-    second = out.split("## ")[2]
-    assert second.startswith("00:01:") and "00:01:" in second.splitlines()[2], "part 2's times are the file's"
+    first, second = out.split("## ")[1:3]
+    assert "00:00:05" in first and "00:00:09" in first and "Someone greets the room." in first
+    start = second.split(" - ")[0]  # part 2 starts near 00:01:40 (the cut moved to a quiet moment)
+    assert start.startswith("00:01:") and "00:01:4" in second.splitlines()[2], "part 2's times are the file's"
+    assert "00:00:05" not in second
     code, out, _ = run("ask-each", str(files["standup"]), "-p", "Who speaks?", "--no-timestamps", "-o",
                        str(tmp_path), *online)  # fmt: skip
     assert code == 0 and (tmp_path / "standup.answers.md").exists()
