@@ -48,6 +48,7 @@ class _Connection:
                  fault: RealtimeFault) -> None:  # fmt: skip
         self.websocket, self.state, self.record, self.fault = websocket, state, record, fault
         self.sent = 0
+        self.responses = 0
         self.lock = asyncio.Lock()
         self.gone = False
 
@@ -63,7 +64,11 @@ class _Connection:
                 self.gone = True
                 return
             self.sent += 1
-            if self.fault.drop_after_events is not None and self.sent >= self.fault.drop_after_events:
+            self.responses += event["type"] == "response.done"
+            fault = self.fault
+            if (fault.drop_after_events is not None and self.sent >= fault.drop_after_events) or (
+                fault.drop_after_responses is not None and self.responses >= fault.drop_after_responses
+            ):
                 self.drop()
 
     def drop(self) -> None:

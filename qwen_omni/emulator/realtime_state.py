@@ -59,6 +59,7 @@ class RealtimeFault:
         reject_status: refuse the WebSocket upgrade with this HTTP status (and DashScope's error body).
         drop_after_events: after sending this many events, drop the TCP connection (no close frame: code 1006).
         drop_after_audio_seconds: drop the connection once this much input audio arrived.
+        drop_after_responses: drop the connection right after this many ``response.done`` events.
         event_delay: seconds to wait before each event sent (a slow server).
         first_event_delay: seconds to wait before ``session.created`` (a slow handshake).
         inactivity_after: seconds after which the session is closed with the inactivity message, whatever happens.
@@ -69,6 +70,7 @@ class RealtimeFault:
     reject_status: int | None = None
     drop_after_events: int | None = None
     drop_after_audio_seconds: float | None = None
+    drop_after_responses: int | None = None
     event_delay: float = 0.0
     first_event_delay: float = 0.0
     inactivity_after: float | None = None

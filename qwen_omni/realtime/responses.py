@@ -85,8 +85,10 @@ class PendingCall:
 class ResponseTracker:
     """Follows the responses of one session (across its connections)."""
 
-    def __init__(self, *, keep_audio: bool = True) -> None:
+    def __init__(self, *, keep_audio: bool = True, auto_response: bool = True) -> None:
         self.keep_audio = keep_audio
+        #: The server answers each committed turn by itself (server VAD with ``create_response``).
+        self.auto_response = auto_response
         self.active: RealtimeAnswer | None = None
         self.pending = False
         self.speaking = False
@@ -206,10 +208,16 @@ class ResponseTracker:
                 rid = self.cancel()
                 if rid is not None:
                     step.emit.append(BargeIn(rid, start))
-            case SpeechStopped() | InputCleared():
+            case SpeechStopped():
+                self.speaking = False
+                if self.auto_response and self.active is None:
+                    self.pending = True  # the commit and the server's own response follow
+            case InputCleared():
                 self.speaking = False
             case InputCommitted():
                 self.speaking = False
+                if self.auto_response and self.active is None:
+                    self.pending = True  # the server's own response to the turn is coming
             case InputTranscriptDone(transcript=text):
                 self.conversation.add("user", text)
                 if self.active is not None and self.active.heard is None:

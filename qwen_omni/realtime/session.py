@@ -145,7 +145,7 @@ class RealtimeSession:
         self._ws: ClientConnection | None = None
         self._send_lock = asyncio.Lock()
         self._queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE_SIZE)
-        self._tracker = ResponseTracker(keep_audio=options.keep_audio)
+        self._tracker = ResponseTracker(keep_audio=options.keep_audio, auto_response=config.turn_detection is not None)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self._closing = False
@@ -423,6 +423,7 @@ class RealtimeSession:
         finally:
             self._acks.pop(event_id, None)
         self.config = new
+        self._tracker.auto_response = new.turn_detection is not None
 
     async def send_tool_result(self, call_id: str, output: Any, *, error: bool = False) -> None:
         """Answer a tool call (one whose tool has no function); the next response is asked for once all the calls of
