@@ -96,8 +96,11 @@ def _check_format(sample_rate: int, channels: int) -> _Format:
             f"sample_rate must be between {_RATE_RANGE[0]} and {_RATE_RANGE[1]} Hz (it is converted to "
             f"{INPUT_SAMPLE_RATE}); got {sample_rate}."
         )
-    if not 1 <= channels <= 8:
-        raise InvalidRequestError(f"channels must be 1 to 8 (they are mixed to mono); got {channels}.")
+    if channels not in (1, 2):
+        raise InvalidRequestError(
+            f"channels must be 1 (mono) or 2 (stereo, mixed to mono); got {channels}. Mix other layouts down first, "
+            "or read the file with qwen_omni.realtime.read_audio_file(...)."
+        )
     return _Format(sample_rate, channels)
 
 

@@ -99,6 +99,7 @@ class ResponseTracker:
         self.turns = 0
         self.input_tokens = 0
         self._heard: str | None = None
+        self._cancel_next = False
 
     # -- questions --------------------------------------------------------------------------------------------
 
@@ -125,8 +126,12 @@ class ResponseTracker:
         self.pending = False
 
     def cancel(self) -> str | None:
-        """Drop the streaming response's remaining deltas; its id (to send ``response.cancel``), or None."""
+        """Drop the streaming response's remaining deltas; its id (``"pending"`` for one asked for and not begun:
+        it is dropped as it begins), or None when there is none."""
         if self.active is None:
+            if self.pending:
+                self._cancel_next = True
+                return "pending"
             return None
         self.active.interrupted = True
         self.dropped.add(self.active.response_id)
@@ -153,7 +158,7 @@ class ResponseTracker:
         answer = self.active
         if answer is not None:
             answer.status = "lost"
-        self.active, self.pending, self.speaking = None, False, False
+        self.active, self.pending, self.speaking, self._cancel_next = None, False, False, False
         self.calls.clear()
         self._done_with_calls.clear()
         self.dropped.clear()
@@ -229,6 +234,9 @@ class ResponseTracker:
             case ResponseCreated(response_id=rid):
                 self.pending = False
                 self._answer(rid)
+                if self._cancel_next:
+                    self._cancel_next = False
+                    self.cancel()
             case OutputItem(response_id=rid, item=item, done=done):
                 if done and item.get("type") == "function_call":
                     call = self._call(rid, str(item.get("call_id") or ""), str(item.get("name") or ""),

@@ -232,8 +232,9 @@ class RealtimeSession:
                         raise APIConnectionError(f"The realtime server's first event was not session.created: {first}")
                     self.session_id = str(first.session.get("id") or "") or None
                     event_id = self._event_id()
-                    await ws.send(_dumps({"type": "session.update", "event_id": event_id,
-                                          "session": session_payload(config, self.profile)}))  # fmt: skip
+                    with contextlib.suppress(ConnectionClosed):  # the server may have said why before closing
+                        await ws.send(_dumps({"type": "session.update", "event_id": event_id,
+                                              "session": session_payload(config, self.profile)}))  # fmt: skip
                     while True:
                         event = parse_server_event(decode_frame(await ws.recv()))
                         if isinstance(event, SessionUpdated):
