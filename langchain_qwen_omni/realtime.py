@@ -47,7 +47,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from qwen_omni.errors import InvalidRequestError
+from qwen_omni.errors import APITimeoutError, InvalidRequestError
 from qwen_omni.realtime import (
     DEFAULT_REALTIME_MODEL,
     AudioDelta,
@@ -170,9 +170,9 @@ class QwenOmniVoiceReactAgent(BaseModel):
                            and not session._tracker.calls and not session._tracker.pending):  # fmt: skip
                     if feeder.done() and feeder.exception() is not None:
                         raise feeder.exception()  # type: ignore[misc]
-                    try:
-                        event = await session.next_event(timeout=0.5 if feeder.done() else 3600.0)
-                    except TimeoutError:
+                    try:  # a short wait, to see the input end while no event comes
+                        event = await session.next_event(timeout=0.25)
+                    except APITimeoutError:
                         continue
                     if event is None:
                         break
@@ -243,7 +243,7 @@ class QwenOmniVoiceReactAgent(BaseModel):
         else:
             try:
                 result = await asyncio.wait_for(
-                    tool.ainvoke(arguments, config={"callbacks": run.get_child() if run else None}),
+                    tool.ainvoke(arguments, config={"callbacks": _beneath(run) if run else None}),
                     self.options.tool_timeout,
                 )
                 output, error = tool_output_text(getattr(result, "content", result)), False
@@ -254,6 +254,14 @@ class QwenOmniVoiceReactAgent(BaseModel):
         await out(json.dumps({"type": "tool.output", "call_id": call_id, "name": name, "output": output}))
         with contextlib.suppress(InvalidRequestError):  # the call's connection was renewed or lost since
             await session.send_tool_result(call_id, output, error=error)
+
+
+def _beneath(run: AsyncCallbackManagerForLLMRun) -> AsyncCallbackManager:
+    """The callbacks of a run under the response's run (a tool call it made)."""
+    return AsyncCallbackManager(handlers=run.inheritable_handlers, inheritable_handlers=run.inheritable_handlers,
+                                parent_run_id=run.run_id, tags=run.inheritable_tags,
+                                inheritable_tags=run.inheritable_tags, metadata=run.inheritable_metadata,
+                                inheritable_metadata=run.inheritable_metadata)  # fmt: skip
 
 
 def _args(text: str) -> dict[str, Any]:
