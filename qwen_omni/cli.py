@@ -4,6 +4,7 @@
 
     qwen-omni ask FILE_OR_URL... --prompt TEXT [--model M] [--speak OUT.wav] [--think] [--search] [--offline]
     qwen-omni transcribe | describe | subtitles | summarize FILE... [-o DIR] [--dry-run] [--rpm N] ...
+    qwen-omni talk FILE [--speak OUT.wav] [--model M] [--realtime-factor 1] [--tools MODULE:FUNCTION]
     qwen-omni demo [--model M] [--out DIR]
     qwen-omni emulator [--port N] [--host H] [--api-key KEY] [--answer MODULE:FUNCTION]
     qwen-omni models
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .cli_longmedia import add_commands, long_file_advice
+from .cli_talk import add_talk_command
 from .client import OmniClient
 from .endpoints import ALL_REGIONS, region_names
 from .errors import InvalidRequestError, MissingExtraError, QwenOmniError
@@ -300,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     emu.set_defaults(handler=_emulator)
 
     add_commands(sub, connection, _client)
+    add_talk_command(sub, connection, _client)
 
     models = sub.add_parser("models", help="list the known models and what they support")
     models.add_argument("--limits", action="store_true", help="also print each model's documented limits")
