@@ -41,7 +41,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForLLMRun, Callbacks
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tools import BaseTool
 from langchain_core.utils import secret_from_env
@@ -77,9 +77,16 @@ SendEvent = Callable[[dict[str, Any] | str | bytes], Awaitable[None]]
 
 
 @asynccontextmanager
-async def connect(*, model: str = DEFAULT_REALTIME_MODEL, api_key: str | None = None, base_url: str | None = None,
-                  region: str | None = None, workspace_id: str | None = None, session: SessionConfig | None = None,
-                  options: SessionOptions | None = None) -> AsyncIterator[tuple[SendEvent, AsyncIterator[RealtimeEvent]]]:  # fmt: skip
+async def connect(
+    *,
+    model: str = DEFAULT_REALTIME_MODEL,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    workspace_id: str | None = None,
+    session: SessionConfig | None = None,
+    options: SessionOptions | None = None,
+) -> AsyncIterator[tuple[SendEvent, AsyncIterator[RealtimeEvent]]]:
     """A realtime session as ``(send_event, event_stream)``; it hangs up when the block ends.
 
     ``send_event`` takes PCM16 mono 16 kHz bytes (sent as paced ~100 ms appends), or a client event as a dict or
@@ -143,8 +150,13 @@ class QwenOmniVoiceReactAgent(BaseModel):
         return SessionConfig(instructions=self.instructions, voice=self.voice, turn_detection=self.turn_detection,
                              tools=[_wire_tool(t) for t in self.tools])  # fmt: skip
 
-    async def aconnect(self, input_stream: AsyncIterator[str | bytes],
-                       send_output_chunk: Callable[[str], Awaitable[None]], *, callbacks: Callbacks = None) -> None:  # fmt: skip
+    async def aconnect(
+        self,
+        input_stream: AsyncIterator[str | bytes],
+        send_output_chunk: Callable[[str], Awaitable[None]],
+        *,
+        callbacks: Callbacks = None,
+    ) -> None:
         """Hold the conversation until ``input_stream`` ends and the last answer (and its tools) are done.
 
         ``input_stream`` yields PCM16 16 kHz bytes or client events (JSON text); ``send_output_chunk`` gets each
@@ -184,9 +196,17 @@ class QwenOmniVoiceReactAgent(BaseModel):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await feeder
 
-    async def _on_event(self, event: RealtimeEvent, session: RealtimeSession, manager: AsyncCallbackManager,
-                        runs: dict[str, AsyncCallbackManagerForLLMRun], heard: list[str], tools: dict[str, BaseTool],
-                        tool_tasks: set[asyncio.Task[None]], out: Callable[[str], Awaitable[None]]) -> None:  # fmt: skip
+    async def _on_event(
+        self,
+        event: RealtimeEvent,
+        session: RealtimeSession,
+        manager: AsyncCallbackManager,
+        runs: dict[str, AsyncCallbackManagerForLLMRun],
+        heard: list[str],
+        tools: dict[str, BaseTool],
+        tool_tasks: set[asyncio.Task[None]],
+        out: Callable[[str], Awaitable[None]],
+    ) -> None:
         match event:
             case AudioDelta(response_id=rid, pcm=pcm):
                 await out(json.dumps({"type": "response.audio.delta", "response_id": rid,
@@ -198,7 +218,7 @@ class QwenOmniVoiceReactAgent(BaseModel):
                 await out(json.dumps({"type": "conversation.item.input_audio_transcription.completed",
                                       "transcript": text}))  # fmt: skip
             case ResponseCreated(response_id=rid):
-                prompt = [HumanMessage(heard[-1])] if heard else []
+                prompt: list[BaseMessage] = [HumanMessage(heard[-1])] if heard else []
                 started = await manager.on_chat_model_start(
                     {"name": "QwenOmniRealtime", "id": ["langchain_qwen_omni", "realtime", "QwenOmniVoiceReactAgent"]},
                     [prompt], run_id=uuid.uuid4(), invocation_params={"model": self.model, "response_id": rid},
@@ -217,12 +237,20 @@ class QwenOmniVoiceReactAgent(BaseModel):
                 run = runs.pop(rid, None)
                 if run is not None:
                     usage = answer.usage
-                    message = AIMessage(answer.said, response_metadata={"status": answer.status, "model": self.model},
-                                        tool_calls=[{"name": c.name, "args": _args(c.arguments), "id": c.call_id}
-                                                    for c in answer.tool_calls],
-                                        usage_metadata={"input_tokens": usage.prompt_tokens,
-                                                        "output_tokens": usage.completion_tokens,
-                                                        "total_tokens": usage.total_tokens} if usage else None)  # fmt: skip
+                    message = AIMessage(
+                        answer.said,
+                        response_metadata={"status": answer.status, "model": self.model},
+                        tool_calls=[
+                            {"name": c.name, "args": _args(c.arguments), "id": c.call_id} for c in answer.tool_calls
+                        ],
+                        usage_metadata={
+                            "input_tokens": usage.prompt_tokens,
+                            "output_tokens": usage.completion_tokens,
+                            "total_tokens": usage.total_tokens,
+                        }
+                        if usage
+                        else None,
+                    )
                     await run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
             case ErrorEvent(message=text):
                 await out(json.dumps({"type": "error", "message": text}))
@@ -270,4 +298,3 @@ def _args(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-

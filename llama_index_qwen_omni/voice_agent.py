@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llama_index.core.llms import AudioBlock, ChatMessage, MessageRole, TextBlock
-from llama_index.core.tools import BaseTool
+from llama_index.core.tools import BaseTool, adapt_to_async_tool
 from llama_index.core.voice_agents import BaseVoiceAgent, BaseVoiceAgentInterface, BaseVoiceAgentWebsocket
 
 from qwen_omni.client import OmniClient
@@ -71,7 +71,7 @@ def realtime_tool(tool: BaseTool) -> RealtimeTool:
     metadata = tool.metadata
 
     async def run(**arguments: Any) -> str:
-        output = await tool.acall(**arguments)
+        output = await adapt_to_async_tool(tool).acall(**arguments)
         return str(output.content)
 
     return RealtimeTool(name=metadata.get_name(), description=metadata.description,
@@ -106,7 +106,9 @@ class QwenOmniVoiceAgentWebsocket(BaseVoiceAgentWebsocket):
         elif isinstance(data, dict) and isinstance(data.get("type"), str):
             await session._send(data)
         else:
-            raise InvalidRequestError(f"send takes PCM16 audio bytes or a client event dict; got {type(data).__name__}.")
+            raise InvalidRequestError(
+                f"send takes PCM16 audio bytes or a client event dict; got {type(data).__name__}."
+            )
 
     async def close(self) -> None:
         if self.session is not None:
@@ -236,12 +238,13 @@ class QwenOmniVoiceAgent(BaseVoiceAgent):
                 pass
         self._changed.set()
 
-    async def wait_for_responses(self, count: int, *, timeout: float) -> None:
+    async def wait_for_responses(self, count: int, *, timeout: float) -> None:  # noqa: ASYNC109 (a bounded wait is the API)
         """Wait until ``count`` responses ended since the start (and the input was all sent).
 
         Raises:
             APITimeoutError: not within ``timeout`` seconds. QwenOmniError: the session failed.
         """
+
         async def reached() -> None:
             while self._responses < count:
                 if self.failure is not None:

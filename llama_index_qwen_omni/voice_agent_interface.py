@@ -49,8 +49,14 @@ class AudioFileInterface(BaseVoiceAgentInterface):
         output_path: where :meth:`stop` writes the spoken answers as one WAV file (24 kHz), if given.
     """
 
-    def __init__(self, audio: AudioInput | None = None, *, sample_rate: int = INPUT_SAMPLE_RATE,
-                 realtime_factor: float | None = 1.0, output_path: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        audio: AudioInput | None = None,
+        *,
+        sample_rate: int = INPUT_SAMPLE_RATE,
+        realtime_factor: float | None = 1.0,
+        output_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.pcm, self.sample_rate = _pcm(audio, sample_rate) if audio is not None else (b"", sample_rate)
         self.realtime_factor = realtime_factor
         self.output_path = Path(output_path) if output_path is not None else None

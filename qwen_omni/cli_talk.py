@@ -90,7 +90,8 @@ async def _talk(args: argparse.Namespace, client: OmniClient, out: TextIO, err: 
         finally:
             sender.cancel()
     if args.speak:
-        Path(args.speak).write_bytes(pcm16_to_wav(bytes(spoken), sample_rate=OUTPUT_SAMPLE_RATE))
+        wav = pcm16_to_wav(bytes(spoken), sample_rate=OUTPUT_SAMPLE_RATE)
+        await asyncio.to_thread(Path(args.speak).write_bytes, wav)
         print(f"[talk] spoken answers written to {args.speak}", file=err)
 
 

@@ -52,8 +52,9 @@ def as_wav(pcm: bytes, rate: int = SPEECH_RATE) -> bytes:
     return pcm16_to_wav(pcm, sample_rate=rate)
 
 
-async def converse(session, audio: bytes, *, answers: int, rate: int = SPEECH_RATE, factor: float | None = 1.0,
-                   timeout: float = 20.0) -> list:  # type: ignore[no-untyped-def]
+async def converse(
+    session, audio: bytes, *, answers: int, rate: int = SPEECH_RATE, factor: float | None = 1.0, wait: float = 20.0
+) -> list:  # type: ignore[no-untyped-def]
     """Stream ``audio`` into ``session`` (paced) while reading its events, until ``answers`` responses ended and the
     audio was all sent; every event read, in order."""
     import asyncio
@@ -67,11 +68,11 @@ async def converse(session, audio: bytes, *, answers: int, rate: int = SPEECH_RA
         while done < answers:
             if sender.done() and sender.exception() is not None:
                 raise sender.exception()  # type: ignore[misc]
-            event = await session.next_event(timeout=timeout)
+            event = await session.next_event(timeout=wait)
             assert event is not None, "the session ended early"
             events.append(event)
             done += isinstance(event, ResponseDone)
-        await asyncio.wait_for(sender, timeout)
+        await asyncio.wait_for(sender, wait)
     finally:
         sender.cancel()
     return events

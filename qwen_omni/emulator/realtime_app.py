@@ -78,7 +78,9 @@ class _Connection:
         self.gone = True
         self.record.close_reason = self.record.close_reason or "dropped"
         client = self.websocket.client
-        transport = self.state.transport_for((client.host, client.port)) if client and self.state.transport_for else None
+        transport = (
+            self.state.transport_for((client.host, client.port)) if client and self.state.transport_for else None
+        )
         if transport is not None:
             transport.abort()
 

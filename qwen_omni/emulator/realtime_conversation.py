@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -358,10 +359,8 @@ class RealtimeConversation:
                 await self._send({"type": "response.audio.delta", **where, "content_index": 0,
                                   "delta": base64.b64encode(piece).decode("ascii")})  # fmt: skip
                 if factor is not None:
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(response.cancelled.wait(), CHUNK_SECONDS / factor)
-                    except TimeoutError:
-                        pass
         if spoken:
             await self._send({"type": "response.audio_transcript.done", **where, "content_index": 0,
                               "transcript": said})  # fmt: skip

@@ -42,6 +42,7 @@ __all__ = [
     "OutputItem",
     "RawEvent",
     "RealtimeEvent",
+    "RenewReason",
     "ResponseCreated",
     "ResponseDone",
     "ServerEvent",

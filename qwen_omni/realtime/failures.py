@@ -107,10 +107,11 @@ def handshake_error(status: int, body: str, *, url: str, secret: str | None) -> 
     except ValueError:
         data = None
     if isinstance(data, dict):
-        inner = data.get("error") if isinstance(data.get("error"), dict) else data
+        inner: dict[str, object] = data["error"] if isinstance(data.get("error"), dict) else data
         if isinstance(inner.get("message"), str):
-            message = f"{message[:-1]}: {inner['message'].strip()}"
-        code = inner.get("code") if isinstance(inner.get("code"), str) else None
+            message = f"{message[:-1]}: {str(inner['message']).strip()}"
+        found = inner.get("code")
+        code = found if isinstance(found, str) else None
     message = scrub(message, secret)
     if status == 401:
         return AuthenticationError(

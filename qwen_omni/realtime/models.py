@@ -122,8 +122,10 @@ _SNAPSHOT = r"(?:-latest|-\d{4}-\d{2}-\d{2})?"
 #: (pattern, profile), the first match wins.
 _PATTERNS: tuple[tuple[re.Pattern[str], RealtimeProfile], ...] = (
     (re.compile(r"qwen3\.5-omni-plus-realtime" + _SNAPSHOT), _QWEN35),
-    (re.compile(r"qwen3\.5-omni-flash-realtime" + _SNAPSHOT), replace(_QWEN35, name="qwen3.5-omni-flash-realtime",
-                                                                      context_tokens=None)),  # fmt: skip
+    (
+        re.compile(r"qwen3\.5-omni-flash-realtime" + _SNAPSHOT),
+        replace(_QWEN35, name="qwen3.5-omni-flash-realtime", context_tokens=None),
+    ),
     (re.compile(r"qwen3\.8-omni-flash-realtime" + _SNAPSHOT), _QWEN38),
     (re.compile(r"qwen3-omni-flash-realtime-2025-12-01"), replace(_FLASH, voices=_FLASH_49)),
     (re.compile(r"qwen3-omni-flash-realtime" + _SNAPSHOT), _FLASH),

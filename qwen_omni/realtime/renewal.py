@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..errors import InvalidRequestError
 from .models import MAX_SESSION_SECONDS
@@ -56,7 +57,9 @@ class RenewalPolicy:
         if self.max_turns is not None and self.max_turns < 1:
             raise InvalidRequestError(f"max_turns must be 1 or more; got {self.max_turns}.")
 
-    def due(self, *, age: float, input_tokens: int, context: int | None, turns: int) -> str | None:
+    def due(
+        self, *, age: float, input_tokens: int, context: int | None, turns: int
+    ) -> Literal["duration", "context", "turns"] | None:
         """The reason to renew now (``"duration"``, ``"context"``, ``"turns"``), or None."""
         if self.max_session_seconds is not None and age >= self.max_session_seconds:
             return "duration"
@@ -78,7 +81,7 @@ class ReconnectPolicy:
 
     def wait(self, attempt: int) -> float:
         """Seconds to wait before try number ``attempt`` (from 1)."""
-        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return float(min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
 
 
 @dataclass

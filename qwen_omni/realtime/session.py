@@ -59,6 +59,7 @@ from .endpoint import check_endpoint, realtime_url
 from .events import (
     ErrorEvent,
     RealtimeEvent,
+    RenewReason,
     ServerEvent,
     SessionCreated,
     SessionRenewed,
@@ -209,8 +210,16 @@ class RealtimeSession:
                                                     profile))  # fmt: skip
 
     @classmethod
-    async def _open_session(cls, model: str, config: SessionConfig, url: str, headers: Mapping[str, str],
-                            secret: str, options: SessionOptions, profile: RealtimeProfile) -> RealtimeSession:  # fmt: skip
+    async def _open_session(
+        cls,
+        model: str,
+        config: SessionConfig,
+        url: str,
+        headers: Mapping[str, str],
+        secret: str,
+        options: SessionOptions,
+        profile: RealtimeProfile,
+    ) -> RealtimeSession:
         self = cls(model, config, url=url, headers=headers, secret=secret, options=options, profile=profile)
         self._ws = await self._handshake(config)
         self._supervisor = asyncio.create_task(self._supervise(), name="qwen-omni-realtime-reader")
@@ -247,7 +256,9 @@ class RealtimeSession:
         except TimeoutError:
             raise APITimeoutError(f"The realtime session at {self._url} was not ready within {timeout} s.") from None
         except ConnectionClosed as exc:
-            raise APIConnectionError(f"The realtime server closed the connection while setting up: {_why(exc)}.")
+            raise APIConnectionError(
+                f"The realtime server closed the connection while setting up: {_why(exc)}."
+            ) from None
         self._opened_at = time.monotonic()
         self._audio_sent = self._uncommitted = False
         return ws
@@ -444,7 +455,7 @@ class RealtimeSession:
 
     # -- receiving ------------------------------------------------------------------------------------------------
 
-    async def events(self, *, timeout: float | None = None) -> AsyncIterator[RealtimeEvent]:
+    async def events(self, *, timeout: float | None = None) -> AsyncIterator[RealtimeEvent]:  # noqa: ASYNC109 (a bounded wait is the API)
         """The session's events as they come, until it is closed; each wait bounded by ``timeout`` seconds (default
         ``options.event_timeout``).
 
@@ -458,7 +469,7 @@ class RealtimeSession:
                 return
             yield event
 
-    async def next_event(self, *, timeout: float | None = None) -> RealtimeEvent | None:
+    async def next_event(self, *, timeout: float | None = None) -> RealtimeEvent | None:  # noqa: ASYNC109 (a bounded wait is the API)
         """The next event (None once the session is closed and every event was read), within ``timeout``."""
         wait = self.options.event_timeout if timeout is None else timeout
         if self._queue.empty() and self._failure is not None:
@@ -474,11 +485,16 @@ class RealtimeSession:
             return None
         return item  # type: ignore[return-value]
 
-    async def wait_for(self, kind: type[_T] | tuple[type[_T], ...], *, timeout: float | None = None,
-                       where: Callable[[_T], bool] | None = None) -> _T:  # fmt: skip
+    async def wait_for(
+        self,
+        kind: type[_T] | tuple[type[_T], ...],
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (a bounded wait is the API)
+        where: Callable[[_T], bool] | None = None,
+    ) -> _T:
         """Read events until one of ``kind`` (that ``where`` accepts) comes; the others are dropped.
 
-        Raises:
+        Raises:  # noqa: ASYNC109 (a bounded wait is the API)
             APITimeoutError: none came within ``timeout`` seconds (in all).
         """
         wait = self.options.event_timeout if timeout is None else timeout
@@ -586,10 +602,8 @@ class RealtimeSession:
                 output = f"Error: the tool {call.name!r} did not answer within {self.options.tool_timeout} s."
             except Exception as exc:
                 output = f"Error: the tool {call.name!r} failed: {type(exc).__name__}: {exc}"
-        try:
+        with contextlib.suppress(InvalidRequestError):  # renewed or lost since: that call no longer exists
             await self.send_tool_result(call.call_id, output, error=error)
-        except InvalidRequestError:
-            pass  # the connection was renewed or lost since: that call no longer exists on the server
 
     # -- long sessions ------------------------------------------------------------------------------------------
 
@@ -636,7 +650,7 @@ class RealtimeSession:
         if old is not None:
             self._spawn(_close(old))
 
-    async def renew(self, reason: str = "duration") -> None:
+    async def renew(self, reason: RenewReason = "duration") -> None:
         """Move to a new connection now, carrying the conversation over (what the limit watcher does)."""
         if self._renewing:
             return
@@ -645,8 +659,7 @@ class RealtimeSession:
             ws = await self._handshake(self._carried_config())
             self._tracker.lost()
             await self._switch(ws)
-            await self._put(SessionRenewed(reason if reason in ("duration", "context", "turns") else "duration",
-                                           self.renewals))  # type: ignore[arg-type]  # fmt: skip
+            await self._put(SessionRenewed(reason, self.renewals))
         finally:
             self._renewing = False
 
@@ -660,7 +673,7 @@ class RealtimeSession:
             if reason is None or self._failure is not None:
                 continue
             waited = time.monotonic()
-            while not tracker.idle and time.monotonic() - waited < policy.idle_wait_seconds and not self._closing:
+            while not tracker.idle and time.monotonic() - waited < policy.idle_wait_seconds and not self._closing:  # noqa: ASYNC110 (idle is several fields)
                 await asyncio.sleep(0.02)
             if self._closing:
                 return
@@ -785,7 +798,7 @@ def _names(kind: type[Any] | tuple[type[Any], ...]) -> str:
     return " or ".join(k.__name__ for k in kinds)
 
 
-async def _wait(future: asyncio.Future[None], timeout: float) -> bool:
+async def _wait(future: asyncio.Future[None], timeout: float) -> bool:  # noqa: ASYNC109 (a bounded wait is the API)
     try:
         await asyncio.wait_for(asyncio.shield(future), timeout)
     except TimeoutError:

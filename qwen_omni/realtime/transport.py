@@ -33,8 +33,13 @@ MAX_FRAME_BYTES = 16 * 1024 * 1024
 _HAS_PROXY_OPTION = "proxy" in inspect.signature(connect.__init__).parameters
 
 
-async def open_socket(url: str, headers: Mapping[str, str], *, timeout: float | None,
-                      secret: str | None) -> ClientConnection:  # fmt: skip
+async def open_socket(
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    timeout: float | None,  # noqa: ASYNC109 (the handshake's bound, given to websockets)
+    secret: str | None,
+) -> ClientConnection:
     """Open the WebSocket (the handshake bounded by ``timeout``)."""
     options: dict[str, Any] = {}
     if _HAS_PROXY_OPTION and is_loopback(url):
@@ -60,7 +65,9 @@ async def open_socket(url: str, headers: Mapping[str, str], *, timeout: float | 
         raise APITimeoutError(f"The realtime handshake with {url} did not finish within {timeout} s.") from None
     except (OSError, InvalidHandshake, WebSocketException) as exc:
         detail = scrub(str(exc), secret)
-        raise APIConnectionError(f"Could not open the realtime connection to {url} ({type(exc).__name__}: {detail}).")
+        raise APIConnectionError(
+            f"Could not open the realtime connection to {url} ({type(exc).__name__}: {detail})."
+        ) from None
 
 
 def decode_frame(frame: str | bytes) -> dict[str, Any]:

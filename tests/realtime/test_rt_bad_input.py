@@ -113,7 +113,7 @@ async def test_unknown_voice_tools_and_vad_per_model_are_refused_before_connecti
         connect("qwen3-omni-flash-realtime", SessionConfig(voice="Nobody"))
     with pytest.raises(CapabilityError, match="never calls tools"):
         connect("qwen3-omni-flash-realtime", SessionConfig(tools=[RealtimeTool("f")]))
-    with pytest.raises(CapabilityError, match="semantic_vad needs a qwen3.5 or qwen3.8"):
+    with pytest.raises(CapabilityError, match=r"semantic_vad needs a qwen3.5 or qwen3.8"):
         connect("qwen-omni-turbo-realtime", SessionConfig(turn_detection=SemanticVAD()))
     with pytest.raises(LimitExceededError, match=r"silence_duration_ms must lie in \[200, 6000\]"):
         connect("qwen3.5-omni-flash-realtime", SessionConfig(turn_detection=ServerVAD(silence_duration_ms=100)))
@@ -129,7 +129,7 @@ async def test_the_servers_refusal_of_a_session_update_is_raised(rt: Emulator, c
     with pytest.raises(BadRequestError, match=r"Invalid modalities: \['audio'\]"):
         await connect(SessionConfig(extra={"modalities": ["audio"]}))
     async with connect(MANUAL) as session:
-        with pytest.raises(BadRequestError, match="turn_detection.type must be server_vad or semantic_vad"):
+        with pytest.raises(BadRequestError, match=r"turn_detection.type must be server_vad or semantic_vad"):
             await session.update_session(extra={"turn_detection": {"type": "nonsense_vad"}})
 
 
@@ -168,7 +168,7 @@ async def test_text_items_on_a_model_without_them(rt: Emulator, connect: Callabl
 async def test_the_connection_cap_is_a_rate_limit_error(rt: Emulator, connect: Callable[..., Any]) -> None:
     rt.realtime.configure(max_connections=1)
     async with connect(MANUAL):
-        with pytest.raises(RateLimitError, match="connections too much max_connections 1.*account-wide"):
+        with pytest.raises(RateLimitError, match=r"connections too much max_connections 1.*account-wide"):
             await connect(MANUAL)
 
 
@@ -194,11 +194,11 @@ async def test_no_key_a_chat_model_and_a_refused_upgrade(rt: Emulator, monkeypat
 
 async def test_a_slow_handshake_and_a_quiet_session_end_by_their_timeouts(rt: Emulator) -> None:
     rt.realtime.inject(RealtimeFault(first_event_delay=3.0))
-    with pytest.raises(APITimeoutError, match="not ready within 0.3 s"):
+    with pytest.raises(APITimeoutError, match=r"not ready within 0.3 s"):
         await RealtimeSession.connect(base_url=rt.base_url, api_key=EMULATOR_KEY,
                                       options=SessionOptions(connect_timeout=0.3))  # fmt: skip
     async with RealtimeSession.connect(session=MANUAL, base_url=rt.base_url, api_key=EMULATOR_KEY) as session:
-        with pytest.raises(APITimeoutError, match="No realtime event within 0.2 s"):
+        with pytest.raises(APITimeoutError, match=r"No realtime event within 0.2 s"):
             async for _ in session.events(timeout=0.2):
                 pass
 

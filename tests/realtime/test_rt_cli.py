@@ -51,8 +51,17 @@ def test_talk_runs_a_tool_round_trip(tmp_path: Path) -> None:
         return ScriptedToolCall("get_weather", {"city": "London"})
 
     with Emulator(api_key=EMULATOR_KEY) as emu, emu.answering(script):
-        done = run("talk", str(question), "--realtime-factor", "0", "--tools", "weather_tools:get_weather",
-                   "--base-url", emu.base_url, env={"DASHSCOPE_API_KEY": EMULATOR_KEY, "PYTHONPATH": str(tmp_path)})
+        done = run(
+            "talk",
+            str(question),
+            "--realtime-factor",
+            "0",
+            "--tools",
+            "weather_tools:get_weather",
+            "--base-url",
+            emu.base_url,
+            env={"DASHSCOPE_API_KEY": EMULATOR_KEY, "PYTHONPATH": str(tmp_path)},
+        )
         assert done.returncode == 0, done.stderr
         assert emu.realtime.sessions[-1].tool_outputs[0][1] == "foggy in London"
     assert "[tool] get_weather -> foggy in London" in done.stderr

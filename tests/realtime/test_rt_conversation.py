@@ -17,8 +17,8 @@ from qwen_omni.realtime import (
     AudioDelta,
     BargeIn,
     InputTranscriptDone,
-    ResponseDone,
     RealtimeTool,
+    ResponseDone,
     ServerVAD,
     SessionConfig,
     SpeechStarted,
@@ -68,7 +68,7 @@ async def test_spoken_conversation_with_a_tool_call_and_barge_in(rt: Emulator, c
     assert (result.call_id, result.output, result.error) == (call.call_id, "sunny and 24 degrees in Paris", False)
     record = rt.realtime.sessions[-1]
     assert record.tool_outputs == [(call.call_id, "sunny and 24 degrees in Paris")]
-    after_output = record.events[record.events.index("conversation.item.create"):]
+    after_output = record.events[record.events.index("conversation.item.create") :]
     assert after_output.count("response.create") == 1
     dones = [e for e in events if isinstance(e, ResponseDone)]
     assert [d.answer.tool_calls[0].name for d in dones[:1]] == ["get_weather"]
@@ -77,7 +77,9 @@ async def test_spoken_conversation_with_a_tool_call_and_barge_in(rt: Emulator, c
     assert barge.response_id == dones[1].response_id
     assert dones[1].answer.interrupted and dones[1].status == "cancelled"
     assert kinds.index("BargeIn") < kinds.index("ResponseDone", kinds.index("BargeIn"))
-    stale = [e for e in events[kinds.index("BargeIn"):] if isinstance(e, AudioDelta) and e.response_id == barge.response_id]
+    stale = [
+        e for e in events[kinds.index("BargeIn") :] if isinstance(e, AudioDelta) and e.response_id == barge.response_id
+    ]
     assert stale == []  # not one delta of the interrupted answer after the barge-in
     # the last answer is whole, and its WAV is bit-exact: the deltas' samples, which are the emulator's speech
     last = dones[2]

@@ -80,8 +80,9 @@ async def test_the_inactivity_close_reconnects(rt: Emulator, connect: Callable[.
     assert done.answer.said == 'Received the text "Still there?".'
 
 
-async def test_the_servers_duration_limit_reconnects_when_renewal_is_off(rt: Emulator,
-                                                                         connect: Callable[..., Any]) -> None:
+async def test_the_servers_duration_limit_reconnects_when_renewal_is_off(
+    rt: Emulator, connect: Callable[..., Any]
+) -> None:
     rt.realtime.configure(max_session_seconds=0.5)
     off = RenewalPolicy(max_session_seconds=None, context_fraction=None)
     async with connect(SessionConfig(turn_detection=None), renewal=off, heartbeat_seconds=None) as session:
@@ -114,11 +115,10 @@ async def test_a_renewal_on_the_context_used(rt: Emulator, connect: Callable[...
 
 
 async def test_a_quiet_input_gets_a_heartbeat_of_silence(rt: Emulator, connect: Callable[..., Any]) -> None:
-    async with connect(SessionConfig(), heartbeat_seconds=0.2) as session:
-        record = rt.realtime.sessions[-1]
-        await asyncio.to_thread(record.ended.wait, 0)  # the record exists from the handshake on
+    async with connect(SessionConfig(), heartbeat_seconds=0.2):
+        record = rt.realtime.sessions[-1]  # the record exists from the handshake on
         for _ in range(500):  # polls the journal (no timing is asserted): at most 10 s
             if record.input_seconds >= 1.0:
                 break
             await asyncio.sleep(0.02)
-    assert record.input_seconds >= 1.0 and set(record.input_pcm[: 32_000]) == {0}
+    assert record.input_seconds >= 1.0 and set(record.input_pcm[:32_000]) == {0}
