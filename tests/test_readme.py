@@ -71,6 +71,8 @@ def test_readme_example_runs(
     assert out.strip()
     if heading == "Test your own code offline" and "Emulator(answer=" in code:
         assert out.strip() == "In Paris: 18 C, sunny"
+    elif heading == "Live voice":
+        assert out.strip() == 'model: Received the text "What is the weather in Paris?".'
     elif heading == "Test your own code offline":
         assert "[429, 429, 200]" in out
         assert 'Received the text "Hello".' in out
