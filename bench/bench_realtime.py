@@ -45,7 +45,9 @@ async def bare(url: str, turns: int) -> tuple[list[float], float, float]:
         await ws.recv()
         for _ in range(turns):
             for frame in frames:
-                await ws.send(json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(frame).decode()}))
+                await ws.send(
+                    json.dumps({"type": "input_audio_buffer.append", "audio": base64.b64encode(frame).decode()})
+                )
             sent, first = time.perf_counter(), None
             while True:
                 event = json.loads(await ws.recv())
@@ -62,7 +64,9 @@ async def ours(base_url: str, turns: int) -> tuple[list[float], float, float]:
     frames, delays, audio_out = turn_audio(), [], 0.0
     cpu = time.process_time()
     options = SessionOptions(heartbeat_seconds=None)
-    async with RealtimeSession.connect(session=SessionConfig(), base_url=base_url, api_key="bench", options=options) as s:
+    async with RealtimeSession.connect(
+        session=SessionConfig(), base_url=base_url, api_key="bench", options=options
+    ) as s:
         for _ in range(turns):
             await s.send_audio(b"".join(frames))
             sent, first = time.perf_counter(), None
@@ -99,10 +103,14 @@ def main() -> None:
         o_delays, o_cpu, o_out = asyncio.run(ours(base, args.turns))
         b_med, o_med = statistics.median(b_delays) * 1000, statistics.median(o_delays) * 1000
         print(f"turns: {args.turns} ({seconds_in:.0f} s of audio in, {o_out:.0f} s out)")
-        print(f"end of speech -> first audio byte, median: bare {b_med:.1f} ms, RealtimeSession {o_med:.1f} ms "
-              f"(added by the client: {o_med - b_med:+.1f} ms)")
-        print(f"client CPU per second of audio (in + out): bare {1000 * b_cpu / (seconds_in + b_out):.2f} ms, "
-              f"RealtimeSession {1000 * o_cpu / (seconds_in + o_out):.2f} ms ({o_cpu / max(b_cpu, 1e-9):.1f}x)")
+        print(
+            f"end of speech -> first audio byte, median: bare {b_med:.1f} ms, RealtimeSession {o_med:.1f} ms "
+            f"(added by the client: {o_med - b_med:+.1f} ms)"
+        )
+        print(
+            f"client CPU per second of audio (in + out): bare {1000 * b_cpu / (seconds_in + b_out):.2f} ms, "
+            f"RealtimeSession {1000 * o_cpu / (seconds_in + o_out):.2f} ms ({o_cpu / max(b_cpu, 1e-9):.1f}x)"
+        )
     finally:
         server.terminate()
         server.wait(10)
