@@ -41,6 +41,7 @@ from .errors import (  # noqa: E402
     QwenOmniTimeoutError,
 )
 from .loaders import QwenOmniMediaLoader  # noqa: E402
+from .realtime import QwenOmniVoiceReactAgent  # noqa: E402
 from .tools import QwenOmniMediaTool  # noqa: E402
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "QwenOmniStreamError",
     "QwenOmniStreamModerationError",
     "QwenOmniTimeoutError",
+    "QwenOmniVoiceReactAgent",
     "audio_pcm",
     "audio_wav",
 ]

@@ -1,5 +1,5 @@
 """Qwen-Omni for LlamaIndex: the ``QwenOmni`` LLM, the ``QwenOmniReader`` for recordings and images of any length,
-and ``media_tool`` for agents.
+``media_tool`` for agents, and ``QwenOmniVoiceAgent`` for live voice (Qwen-Omni Realtime).
 
 Example:
     >>> from llama_index_qwen_omni import QwenOmni
@@ -15,5 +15,15 @@ from ._convert import FRAMES_MIMETYPE, video_frames_block  # noqa: E402
 from .llm import QwenOmni  # noqa: E402
 from .reader import QwenOmniReader  # noqa: E402
 from .tools import media_tool  # noqa: E402
+from .voice_agent import QwenOmniVoiceAgent  # noqa: E402
+from .voice_agent_interface import AudioFileInterface  # noqa: E402
 
-__all__ = ["FRAMES_MIMETYPE", "QwenOmni", "QwenOmniReader", "media_tool", "video_frames_block"]
+__all__ = [
+    "FRAMES_MIMETYPE",
+    "AudioFileInterface",
+    "QwenOmni",
+    "QwenOmniReader",
+    "QwenOmniVoiceAgent",
+    "media_tool",
+    "video_frames_block",
+]

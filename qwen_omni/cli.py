@@ -6,6 +6,7 @@
     qwen-omni transcribe | describe | subtitles | summarize FILE... [-o DIR] [--dry-run] [--rpm N] ...
     qwen-omni ask-each FILE... --prompt TEXT [-o DIR] ...
     qwen-omni samples DIR
+    qwen-omni talk FILE [--speak OUT.wav] [--model M] [--realtime-factor 1] [--tools MODULE:FUNCTION]
     qwen-omni demo [--model M] [--out DIR]
     qwen-omni emulator [--port N] [--host H] [--api-key KEY] [--answer MODULE:FUNCTION]
     qwen-omni models
@@ -33,6 +34,7 @@ from .cli_connection import client_for
 from .cli_longmedia import add_commands, long_file_advice
 from .cli_options import option_value
 from .cli_samples import add_command as add_samples_command
+from .cli_talk import add_talk_command
 from .client import OmniClient
 from .endpoints import ALL_REGIONS, region_names
 from .errors import InvalidRequestError, QwenOmniError
@@ -294,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, connection, client_for)
     add_samples_command(sub)
+    add_talk_command(sub, connection, client_for)
 
     models = sub.add_parser("models", help="list the known models and what they support")
     models.add_argument("--limits", action="store_true", help="also print each model's documented limits")

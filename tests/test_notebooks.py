@@ -36,6 +36,14 @@ EXPECTED = {
         "time: 00:01:",  # the answer cites the moment's segment
         "answered from the segment at [",
     ),
+    "realtime_voice.ipynb": (
+        "you: [1.",  # what the emulator's VAD heard
+        "tool call: get_weather {'city': 'Paris'}",
+        "tool output: Sunny and 24 \\u00b0C in Paris",
+        "model: The tool returned: Sunny and 24",
+        "complete: True",
+        "audio/wav",  # the inline player
+    ),
     "llamaindex_quickstart.ipynb": (
         "1 image (png, 128x96",
         "1 audio (mp3",

@@ -144,6 +144,8 @@ def test_readme_example_runs_in_a_fresh_process(
         assert out.strip(), f"README.md ({heading}) printed nothing"
     if heading == "Test your own code offline" and "Emulator(answer=" in code:
         assert out.strip() == "In Paris: 18 C, sunny"
+    elif heading == "Live voice":
+        assert out.strip() == 'model: Received the text "What is the weather in Paris?".'
     elif heading == "Test your own code offline":
         assert "[429, 429, 200]" in out and 'Received the text "Hello".' in out
     elif "OpenAILikeEmbedding" not in code:

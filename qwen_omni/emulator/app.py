@@ -12,7 +12,7 @@ Example:
     >>> from qwen_omni.emulator.state import EmulatorState, Settings
     >>> app = build_app(EmulatorState(Settings()))
     >>> sorted(route.path for route in app.routes)  # doctest: +NORMALIZE_WHITESPACE
-    ['/_emulator/faults', '/_emulator/health', '/_emulator/requests', '/_emulator/reset',
+    ['/_emulator/faults', '/_emulator/health', '/_emulator/requests', '/_emulator/reset', '/api-ws/v1/realtime',
      '/compatible-mode/v1/chat/completions', '/compatible-mode/v1/models']
 """
 
@@ -36,6 +36,7 @@ from qwen_omni.profiles import KNOWN_MODELS
 
 from .chat import ChatOutcome, check_auth, handle_chat
 from .faults import Fault
+from .realtime_app import realtime_route
 from .received import ReceivedRequest
 from .state import EmulatorState
 from .stream import _DELIBERATE_ABORT, ChunkStream, now
@@ -184,6 +185,7 @@ def build_app(state: EmulatorState) -> Starlette:
             Route(f"{CONTROL_PREFIX}/requests", requests, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/faults", faults, methods=["POST"]),
             Route(f"{CONTROL_PREFIX}/reset", reset, methods=["POST"]),
+            realtime_route(state),
         ],
         exception_handlers={HTTPException: http_error},
     )

@@ -21,6 +21,7 @@ import uvicorn
 
 from .app import API_PREFIX, build_app
 from .faults import Fault
+from .realtime_state import RealtimeState
 from .received import ReceivedRequest
 from .script import AnswerFunction
 from .state import EmulatorState, Settings
@@ -137,7 +138,7 @@ class Emulator:
                 lifespan="off",
                 loop="asyncio",
                 http="h11",
-                ws="none",
+                ws="websockets-sansio",
                 timeout_graceful_shutdown=_FORCED_STOP,
             )
             server = uvicorn.Server(config)
@@ -219,9 +220,15 @@ class Emulator:
         return requests[-1] if requests else None
 
     def reset(self) -> None:
-        """Forget the recorded requests and drop the queued faults."""
+        """Forget the recorded requests and drop the queued faults (realtime ones too)."""
         self._state.journal.clear()
         self._state.faults.clear()
+        self._state.realtime.reset()
+
+    @property
+    def realtime(self) -> RealtimeState:
+        """The realtime endpoint (``ws://.../api-ws/v1/realtime``): its settings, queued faults and sessions."""
+        return self._state.realtime
 
     def set_rate_limit(self, rpm: int | None, window: float = 60.0) -> None:
         """Admit at most ``rpm`` requests in any ``window`` seconds from now on (None: no limit).

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import FaultQueue
+from .realtime_state import RealtimeState
 from .received import ReceivedRequest
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ class EmulatorState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     window: RequestWindow = field(default_factory=RequestWindow)
     answer: AnswerSlot = field(default_factory=AnswerSlot)
+    #: The realtime endpoint's settings, faults and journal.
+    realtime: RealtimeState = field(default_factory=RealtimeState)
     #: Set while the emulator stops: streams still playing are cut at once.
     closing: threading.Event = field(default_factory=threading.Event)
     #: The server's transport for a client address (``scope["client"]``), to reset a connection; set by the server.
