@@ -1,13 +1,14 @@
 """``qwen-omni samples DIR``: the media files the README's examples name, made in code (nothing is downloaded).
 
 ``meeting.mp3`` (a 4-minute meeting, over ``qwen-omni-turbo``'s 3 minutes, so it is cut), ``call.wav`` (another,
-as a WAV), ``talk.mp4`` (a one-minute video with sound), ``promo.mp4`` (20 s), ``clip.mp4`` (a 1-second clip) and
-``chart.png``. The "speakers" are tones and the scenes patterns (:mod:`qwen_omni.samples`): the emulator describes
-them truthfully, and a real model hears tones. A file already there is kept unless ``--overwrite``.
+as a WAV), ``question.wav`` (a 4-second question, for ``qwen-omni talk``), ``talk.mp4`` (a one-minute video with
+sound), ``promo.mp4`` (20 s), ``clip.mp4`` (a 1-second clip) and ``chart.png``. The "speakers" are tones and the
+scenes patterns (:mod:`qwen_omni.samples`): the emulator describes them truthfully, and a real model hears tones.
+A file already there is kept unless ``--overwrite``.
 
 Example:
     >>> sorted(SAMPLES)
-    ['call.wav', 'chart.png', 'clip.mp4', 'meeting.mp3', 'promo.mp4', 'talk.mp4']
+    ['call.wav', 'chart.png', 'clip.mp4', 'meeting.mp3', 'promo.mp4', 'question.wav', 'talk.mp4']
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _meeting_mp3() -> bytes:
 SAMPLES: dict[str, tuple[str, Callable[[], bytes]]] = {
     "meeting.mp3": ("a 4-minute meeting, MP3", _meeting_mp3),
     "call.wav": ("a 4-minute call, WAV", lambda: samples.meeting_wav(240.0, seed=5)),
+    "question.wav": ("a 4-second question, WAV", lambda: samples.meeting_wav(4.0, sample_rate=16_000, seed=3)),
     "talk.mp4": ("a 1-minute talk, video with sound", lambda: samples.meeting_mp4(60.0, seed=7)),
     "promo.mp4": ("a 20-second promo, video with sound", lambda: samples.meeting_mp4(20.0, seed=8)),
     "clip.mp4": ("a 1-second clip", lambda: samples.video_mp4(1.0)),
