@@ -29,9 +29,11 @@ from typing import Literal, assert_never
 
 from ..errors import InvalidRequestError, LimitExceededError, MediaError
 from ..media import MediaInfo, loudness, pixel_size, probe
+from ..media import video_codec as video_codec_name
 from ..parts import kind_from_name
 from ..profiles import AUDIO_INPUT_FORMATS, VIDEO_INPUT_FORMATS, ModelProfile, get_profile
 from ..tokens import audio_tokens, image_tokens, text_tokens, video_tokens
+from .encodings import CutDelivery, Encoding
 from .inputs import Recording
 from .limits import Delivery, MediaNoun, SegmentLimits, data_uri_length, segment_limits
 from .modes import Mode, clock, output_tokens_per_second, task_of
@@ -46,6 +48,16 @@ PROMPT_TOKENS = 400
 JPEG_BYTES_PER_PIXEL = 0.3
 #: Bits per pixel per frame given to re-encoded video (H.264 at low frame rates looks clean at 0.25).
 VIDEO_BITS_PER_PIXEL = 0.25
+#: The sample rates each sound encoder can hold (FFmpeg's libmp3lame, libopus and aac).
+_CODEC_RATES = {
+    "mp3": (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000),
+    "opus": (8_000, 12_000, 16_000, 24_000, 48_000),
+    "aac": (7_350, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000, 88_200, 96_000),
+}
+#: A cut moves at most this fraction of a segment when it snaps to a quiet moment.
+SNAP_FRACTION = 0.25
+#: Snapping may add one request to a plan only when that is at most this fraction more requests.
+SNAP_EXTRA_REQUESTS = 0.1
 
 
 @dataclass(frozen=True)
@@ -91,10 +103,6 @@ class PlanOptions:
             raise ValueError(f"fps must be between 0.1 and 10 (the API's range); got {self.fps}.")
         if self.channel != "mix" and self.channel < 0:
             raise ValueError(f"channel must be 'mix' or a channel index (0, 1, ...); got {self.channel}.")
-
-    @property
-    def video_bitrate(self) -> int:
-        return max(64_000, round(self.max_pixels * self.fps * VIDEO_BITS_PER_PIXEL))
 
 
 @dataclass(frozen=True)
@@ -146,9 +154,18 @@ class Plan:
     options: PlanOptions
     limits: SegmentLimits
     notes: tuple[str, ...] = field(default=())
-    #: Re-encoded audio's sample rate, and re-encoded frames' (width, height), for cut segments.
-    audio_rate: int | None = None
-    frame_size: tuple[int, int] | None = None
+    #: How every cut segment is encoded (None: the file is sent whole and unchanged, or by URL).
+    encoding: Encoding | None = None
+
+    @property
+    def audio_rate(self) -> int | None:
+        """The sample rate of the sound sent with cut segments (None: sent unchanged, or no sound)."""
+        return self.encoding.sample_rate if self.encoding is not None else None
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """The ``(width, height)`` of the pictures sent with cut segments (None: sent unchanged, or audio)."""
+        return self.encoding.frame_size if self.encoding is not None else None
 
     @property
     def bytes(self) -> int:
@@ -204,36 +221,70 @@ class _Rates:
     frame_bytes: int = 0
 
 
-def _audio_rate(options: PlanOptions, info: MediaInfo | None) -> int:
-    """Re-encoded audio's sample rate: 16 kHz, or the source's if lower (upsampling adds nothing)."""
-    if info is not None and info.sample_rate and info.sample_rate < options.sample_rate:
-        return max(8_000, info.sample_rate)
-    return options.sample_rate
+def _audio_rate(options: PlanOptions, info: MediaInfo | None, codec: str) -> int:
+    """Re-encoded sound's sample rate: ``options.sample_rate`` (16 kHz), or the source's if lower (upsampling adds
+    nothing), moved to the nearest rate at or above it that ``codec`` can hold."""
+    rate = options.sample_rate
+    if info is not None and info.sample_rate and info.sample_rate < rate:
+        rate = max(8_000, info.sample_rate)
+    held = sorted(_CODEC_RATES[codec])
+    return rate if rate in held else next((r for r in held if r >= rate), held[-1])
 
 
 def _frame_size(info: MediaInfo | None, options: PlanOptions) -> tuple[int, int]:
     if info is None or not info.width or not info.height:
         side = int(math.sqrt(options.max_pixels))
-        return side, side
+        return side - side % 2, side - side % 2
     return pixel_size(info.width, info.height, options.max_pixels)
 
 
-def _rates(delivery: Delivery, info: MediaInfo | None, options: PlanOptions, profile: ModelProfile) -> _Rates:
-    has_audio = info is None or info.has_audio
-    audio_per_second = profile.audio_input_tokens_per_second if has_audio else 0.0
+def _frame_rate(info: MediaInfo | None, options: PlanOptions) -> float:
+    """Pictures a second: ``options.fps``, or the source's own rate when it is lower (no frame is invented)."""
+    if info is not None and info.frames and info.duration:
+        return min(options.fps, max(0.1, round(info.frames / info.duration, 3)))
+    return options.fps
+
+
+def encoding_of(delivery: CutDelivery, info: MediaInfo | None, options: PlanOptions) -> Encoding:
+    """The one encoding of every cut segment (see :mod:`.encodings`): what the cutter writes, the notes say."""
     if delivery == "audio":
-        return _Rates(options.audio_bitrate / 8, profile.audio_input_tokens_per_second)
-    width, height = _frame_size(info, options)
-    frame = image_tokens(width, height, profile)
+        codec = options.audio_format
+        return Encoding(
+            delivery, "ogg" if codec == "opus" else "mp3", codec, _audio_rate(options, info, codec), 1,
+            options.audio_bitrate, None, None, None, None, options.channel,
+        )  # fmt: skip
+    size, fps = _frame_size(info, options), _frame_rate(info, options)
     if delivery == "video":
-        sound = options.audio_bitrate / 8 if has_audio else 0.0
-        return _Rates(options.video_bitrate / 8 + sound, options.fps * frame + audio_per_second, options.fps, frame)
+        sound = info is None or info.has_audio
+        rate = _audio_rate(options, info, "aac") if sound else None
+        video_codec: Literal["h264", "mpeg4"] = "h264" if video_codec_name() == "libx264" else "mpeg4"
+        bitrate = max(64_000, round(size[0] * size[1] * fps * VIDEO_BITS_PER_PIXEL))
+        return Encoding(
+            delivery, "mp4", "aac" if sound else None, rate, 1 if sound else None,
+            options.audio_bitrate if sound else None, size, fps, video_codec, bitrate, options.channel,
+        )  # fmt: skip
     if delivery == "frames":
-        jpeg = round(width * height * JPEG_BYTES_PER_PIXEL)
-        return _Rates(options.fps * jpeg, options.fps * frame, options.fps, frame, jpeg)
-    if delivery == "whole" or delivery == "url":
-        raise ValueError(f"{delivery} segments are not sized by rate")
+        return Encoding(delivery, "jpeg", None, None, None, None, size, fps, None, None, options.channel)
     assert_never(delivery)
+
+
+def _rates(encoding: Encoding, info: MediaInfo | None, profile: ModelProfile) -> _Rates:
+    """Bytes and tokens a second of ``encoding`` costs (sized from the encoding itself, so the estimate is of what
+    is sent)."""
+    if encoding.delivery == "audio":
+        return _Rates((encoding.audio_bitrate or 0) / 8, profile.audio_input_tokens_per_second)
+    width, height = encoding.frame_size or _frame_size(info, PlanOptions())
+    fps = encoding.fps or 1.0
+    frame = image_tokens(width, height, profile)
+    if encoding.delivery == "video":
+        sound = (encoding.audio_bitrate or 0) / 8 if encoding.audio_codec else 0.0
+        audio_per_second = profile.audio_input_tokens_per_second if encoding.audio_codec else 0.0
+        video = (encoding.video_bitrate or 0) / 8
+        return _Rates(video + sound, fps * frame + audio_per_second, fps, frame)
+    if encoding.delivery == "frames":
+        jpeg = round(width * height * JPEG_BYTES_PER_PIXEL)
+        return _Rates(fps * jpeg, fps * frame, fps, frame, jpeg)
+    assert_never(encoding.delivery)
 
 
 def _longest(limits: SegmentLimits, rates: _Rates, options: PlanOptions, prompt_tokens: int) -> float:
@@ -267,6 +318,8 @@ def _fits_whole(
     accepted = AUDIO_INPUT_FORMATS if kind == "audio" else VIDEO_INPUT_FORMATS
     if info.container not in accepted:
         reasons.append(f"{info.container} is not a format Qwen-Omni accepts")
+    if kind == "video" and options.video_as == "frames":
+        reasons.append("frames were asked for (video_as='frames')")
     if options.channel != "mix" and (info.channels or 1) > 1:
         reasons.append(f"channel {options.channel} of {info.channels} is to be kept")
     tokens = _whole_tokens(info, profile, options) + prompt_tokens
@@ -305,7 +358,8 @@ def _whole_tokens(info: MediaInfo, profile: ModelProfile, options: PlanOptions) 
     sound = audio_tokens(seconds, profile) if info.has_audio else 0
     if info.kind == "audio":
         return sound
-    width, height = _frame_size(info, options)
+    # A file sent unchanged is seen at its own size: only cut segments are shrunk to max_pixels.
+    width, height = info.width or 1, info.height or 1
     return sound + video_tokens(seconds, width, height, profile, fps=options.fps)
 
 
@@ -428,40 +482,31 @@ def _plan_cuts(
     reasons: list[str],
 ) -> Plan:
     duration = info.duration or 0.0
-    delivery: Delivery = "audio" if kind == "audio" else ("frames" if options.video_as == "frames" else "video")
+    delivery: CutDelivery = "audio" if kind == "audio" else ("frames" if options.video_as == "frames" else "video")
     noun: MediaNoun = "audio" if delivery == "audio" else "frames" if delivery == "frames" else "video"
     limits = segment_limits(profile, noun)
-    rates = _rates(delivery, info, options, profile)
+    encoding = encoding_of(delivery, info, options)
+    rates = _rates(encoding, info, profile)
     longest = _longest(limits, rates, options, prompt_tokens)
-    snap = min(options.snap, longest / 8)
-    step = longest - 2 * snap - options.overlap
-    if step <= 0 or not math.isfinite(longest):
+    if longest - options.overlap <= 0 or not math.isfinite(longest):
         raise LimitExceededError(
             f"{recording.name} cannot be cut into segments {profile.name} accepts: the longest segment is "
             f"{longest:.1f} s and overlap is {options.overlap:g} s. Lower fps, max_pixels or overlap."
         )
-    count = max(1, math.ceil(duration / step))
+    count, snap = _count_and_snap(duration, longest, options)
     cuts = [i * duration / count for i in range(1, count)]
     notes = [f"cut: {'; '.join(reasons)}"]
     if snap > 0 and cuts and info.has_audio:
         envelope = loudness(recording.source)
         cuts = [envelope.quietest(cut, window=snap) for cut in cuts]
-        notes.append(f"each cut moved to the quietest moment within {snap:g} s")
+        notes.append(f"each cut moved to the quietest moment within {snap:.3g} s")
     edges = [0.0, *cuts, duration]
     segments = []
     for index in range(count):
         start = max(0.0, edges[index] - (options.overlap if index else 0.0))
         end = edges[index + 1]
         segments.append(_sized(index, start, end, delivery, rates, limits, mode, prompt_tokens))
-    rate, size = _audio_rate(options, info), _frame_size(info, options)
-    pixels = f"{size[0]}x{size[1]} px"
-    encoding = {
-        "audio": f"{options.audio_format.upper()} {rate / 1000:g} kHz mono {options.audio_bitrate // 1000} kb/s",
-        "video": f"MP4 at {options.fps:g} fps, {pixels}, {options.video_bitrate // 1000} kb/s video + "
-        f"{options.audio_bitrate // 1000} kb/s sound",
-        "frames": f"JPEG frames at {options.fps:g} fps, {pixels}, no sound",
-    }[delivery]
-    notes.append(f"re-encoded as {encoding}")
+    notes.append(f"re-encoded as {encoding.describe()}")
     if options.overlap:
         notes.append(f"segments overlap by {options.overlap:g} s; duplicate lines are removed when merging")
     return Plan(
@@ -476,14 +521,35 @@ def _plan_cuts(
         options,
         limits,
         tuple(notes),
+        encoding=encoding,
     )
+
+
+def _count_and_snap(duration: float, longest: float, options: PlanOptions) -> tuple[int, float]:
+    """How many segments, and how far each cut may move to a quiet moment.
+
+    The fewest segments that fit come first: a cut moves only within the room they leave under ``longest``, and
+    never more than a quarter of a segment or ``options.snap``. When that room is too small for the whole window,
+    one more segment is added only if it is at most a tenth more requests (so small segments never multiply).
+    """
+    step = longest - options.overlap
+    fewest = max(1, math.ceil(duration / step - 1e-9))
+
+    def window(count: int) -> float:
+        base = duration / count
+        return max(0.0, min(options.snap, base * SNAP_FRACTION, (step - base) / 2))
+
+    wanted = min(options.snap, duration / fewest * SNAP_FRACTION)
+    if fewest == 1 or window(fewest) >= wanted or 1 / fewest > SNAP_EXTRA_REQUESTS:
+        return fewest, window(fewest) if fewest > 1 else 0.0
+    return fewest + 1, window(fewest + 1)
 
 
 def _sized(
     index: int,
     start: float,
     end: float,
-    delivery: Delivery,
+    delivery: CutDelivery,
     rates: _Rates,
     limits: SegmentLimits,
     mode: Mode,

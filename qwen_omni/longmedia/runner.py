@@ -109,7 +109,7 @@ class _Run:
         if cache is None:
             return
         source = await asyncio.to_thread(self.recording.content_hash)
-        encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.audio_rate}/{self.plan.frame_size}"
+        encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.encoding!r}"
         for segment in self.plan.segments:
             key = cache_key(
                 source=source, start=segment.start, end=segment.end, delivery=segment.delivery, encoding=encoding,

@@ -103,10 +103,11 @@ class AudioSettings:
 class VideoSettings:
     """How :func:`cut_video` writes each piece (an MP4: H.264 or MPEG-4 Part 2, with AAC sound).
 
-    ``fps`` None keeps every frame, else keeps at most that many frames a second; ``max_pixels`` shrinks
-    frames to at most that area (keeping the aspect ratio); bitrates in bits per second (None: the
-    encoder's default); the sound keeps at most ``audio_channels`` channels at ``audio_sample_rate``
-    (None: the source's, at most stereo). ``audio=False`` drops the sound.
+    ``fps`` None keeps every frame, else keeps at most that many frames a second; ``size`` is the exact
+    ``(width, height)`` of every frame, else ``max_pixels`` shrinks frames to at most that area (keeping the
+    aspect ratio); bitrates in bits per second (None: the encoder's default); the sound keeps at most
+    ``audio_channels`` channels at ``audio_sample_rate`` (None: the source's, at most stereo), or with
+    ``audio_channel`` an index, only that channel of the source, as mono. ``audio=False`` drops the sound.
     """
 
     fps: float | None = None
@@ -116,6 +117,8 @@ class VideoSettings:
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
     audio_bitrate: int | None = None
+    size: tuple[int, int] | None = None
+    audio_channel: Literal["mix"] | int = "mix"
 
 
 def _check_spans(spans: Sequence[Span]) -> None:
@@ -304,17 +307,21 @@ class _VideoRun:
         self.out_rate = Fraction(settings.fps).limit_denominator(1000) if settings.fps else self.rate
         self.frame_seconds = float(1 / self.out_rate)
         self.origin = start_seconds(video)  # the first span starts with the video
-        self.width, self.height = pixel_size(video.codec_context.width, video.codec_context.height, settings.max_pixels)
+        self.width, self.height = settings.size or pixel_size(
+            video.codec_context.width, video.codec_context.height, settings.max_pixels
+        )
         self.audio = audio if settings.audio else None
         source_channels = audio.codec_context.channels if audio else 1
-        self.channels = min(settings.audio_channels or 2, source_channels, 2)
+        self.pick = settings.audio_channel
+        if self.pick != "mix" and not 0 <= self.pick < source_channels:
+            raise MediaError(f"the video's sound has {source_channels} channel(s); there is no channel {self.pick}.")
+        self.channels = 1 if self.pick != "mix" else min(settings.audio_channels or 2, source_channels, 2)
         self.audio_rate = (
             aac_rate(settings.audio_sample_rate or audio.codec_context.sample_rate) if self.audio and audio else None
         )
+        resampled = layout(self.channels) if self.pick == "mix" or audio is None else audio.layout
         self.resampler = (
-            av.AudioResampler(format="fltp", layout=layout(self.channels), rate=self.audio_rate)
-            if self.audio_rate
-            else None
+            av.AudioResampler(format="fltp", layout=resampled, rate=self.audio_rate) if self.audio_rate else None
         )
         self.audio_limit = (
             audio_limit(container, self.audio, self.audio_rate, self.origin) if self.audio and self.audio_rate else None
@@ -351,7 +358,9 @@ class _VideoRun:
         if slot > self.last_slot:
             self.last_slot = slot
             for index in self._covering(at):
-                self._writer(index).add_video(frame, at - self.spans[index][0], self.frame_seconds)
+                start, end = self.spans[index]
+                shown = min(self.frame_seconds, end - at) if math.isfinite(end) else self.frame_seconds
+                self._writer(index).add_video(frame, at - start, shown)
         yield from self._finish_before(min(self.video_done, self.audio_done))
 
     def add_audio(self, frame: av.AudioFrame | None) -> Iterator[Segment]:
@@ -361,7 +370,8 @@ class _VideoRun:
             self.audio_position = round(frame_seconds(frame, self.origin, 0.0) * self.audio_rate)
         rate = self.audio_rate
         for out in self.resampler.resample(frame):
-            pcm = out.to_ndarray().reshape(self.channels, -1).astype(np.float32)
+            planes = out.to_ndarray().astype(np.float32)
+            pcm = planes.reshape(self.channels, -1) if self.pick == "mix" else planes[self.pick : self.pick + 1]
             position = self.audio_position or 0
             if position < 0:  # audio from before the first video frame is dropped
                 pcm, position = pcm[:, -position:], 0
