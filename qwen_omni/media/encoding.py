@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 from functools import cache
 from types import TracebackType
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import av
 import numpy as np
@@ -337,7 +337,7 @@ class Mp4Writer:
         self._container.mux(self._audio.encode(frame))
         self.end = max(self.end, (start + samples.shape[1]) / rate)
 
-    def _mux_video(self, packets: list[av.Packet]) -> None:
+    def _mux_video(self, packets: list[av.Packet[Any]]) -> None:
         """Mux with each picture's own duration: the last one's decides where the file ends (the muxer would
         otherwise show it for a whole frame interval, past the end it was cut at)."""
         for packet in packets:
