@@ -44,7 +44,8 @@ def agent_text(result: LongMediaResult, problems: list[str]) -> str:
             raise first
         raise QwenOmniError(f"No part of {result.name} could be read: {reasons}.")
     if len(result.plan.segments) == 1:
-        return result.answers[0].text.strip()
+        answer = result.answers[0]
+        return (answer.recording_text or answer.text).strip()
     why = f" ({problems[0]})" if problems else ""
     lines = [
         f"{result.name} is too long for one request to {result.model}{why}, so it was asked in "

@@ -164,13 +164,14 @@ def _span(start: float, end: float) -> dict[str, Any]:
 
 
 def segment_text(mode: Mode, answer: SegmentAnswer) -> str:
-    """A segment's text: its lines in the whole recording's time (the model's own text for a custom prompt)."""
+    """A segment's text: its lines in the whole recording's time (for a custom prompt, the model's own text with
+    its times placed in the recording)."""
     if mode == "description":
         return render_lines(answer.lines, "description")
     if mode == "transcript" or mode == "subtitles" or mode == "summary":
         return render_lines(answer.lines, "caption")
     if mode == "custom":
-        return render_lines(answer.lines, "caption") if answer.lines else answer.text.strip()
+        return (answer.recording_text or answer.text).strip()
     assert_never(mode)
 
 

@@ -49,7 +49,7 @@ def merge_lines(per_segment: Sequence[Sequence[TimedLine]], spans: Sequence[tupl
         overlap_end = spans[number - 1][1] if number else None
         slack = max(SAME_TIME, (overlap_end - spans[number][0]) if overlap_end is not None else 0.0)
         for line in lines:
-            inside = overlap_end is not None and line.start is not None and line.start <= overlap_end
+            inside = overlap_end is not None and line.start is not None and line.start < overlap_end
             if inside and any(_same(line, earlier, slack) for earlier in previous):
                 continue
             merged.append(line)

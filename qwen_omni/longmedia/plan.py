@@ -36,7 +36,7 @@ from ..tokens import audio_tokens, image_tokens, text_tokens, video_tokens
 from .encodings import CutDelivery, Encoding
 from .inputs import Recording
 from .limits import Delivery, MediaNoun, SegmentLimits, data_uri_length, segment_limits
-from .modes import Mode, clock, output_tokens_per_second, task_of
+from .modes import Mode, check_mode, clock, output_tokens_per_second, task_of
 
 __all__ = ["Plan", "PlanOptions", "PlannedSegment", "Prices", "make_plan", "whole_file_problems"]
 
@@ -381,10 +381,12 @@ def make_plan(
     """Plan ``recording`` for ``model`` in ``mode`` (reads the file's headers, and for cuts its loudness).
 
     Raises:
+        InvalidRequestError: an unknown ``mode`` (the message lists the modes).
         MediaError: the file cannot be read, or its length cannot be told.
         LimitExceededError: a URL whose known length is over the model's limit (it cannot be cut here), or a
             recording no segment length can fit.
     """
+    mode = check_mode(mode)
     options = options or PlanOptions()
     profile = model if isinstance(model, ModelProfile) else get_profile(model)
     if recording.url is not None:

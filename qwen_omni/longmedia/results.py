@@ -24,7 +24,9 @@ class SegmentAnswer:
     """One segment's answer: the model's ``text`` as received and its ``lines`` in the whole file's time.
 
     ``notes`` say what was off in its times; ``cached`` is True when it came from the cache (no request);
-    ``truncated`` when the model stopped at its output limit (the text is then incomplete).
+    ``truncated`` when the model stopped at its output limit (the text is then incomplete). ``recording_text`` is
+    the text with every time in it moved into the whole recording's time (:func:`~.timestamps.place_times`; the
+    text itself when times are not placed, e.g. a custom prompt with ``timestamps=False``).
     """
 
     index: int
@@ -36,6 +38,7 @@ class SegmentAnswer:
     finish_reason: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     cached: bool = False
+    recording_text: str = ""
 
     @property
     def truncated(self) -> bool:

@@ -56,7 +56,7 @@ from .cache import AnswerCache, CachedAnswer, cache_key
 from .concurrency import Slots
 from .inputs import Recording, RecordingLike, as_recording
 from .merge import merge_lines, render_lines
-from .modes import Mode, Task, Where, clock, segment_prompt, task_of
+from .modes import Mode, Task, Where, check_mode, clock, segment_prompt, task_of
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
 from .progress import progress_bar
 from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
@@ -64,7 +64,7 @@ from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
 from .summary import reduce_notes
 from .sync import iterate_in_thread, run_sync
-from .timestamps import TimedLine, timed_lines
+from .timestamps import TimedLine, place_times, timed_lines
 
 __all__ = ["Ask", "LongMedia", "OnError"]
 
@@ -87,9 +87,21 @@ def _retryable(error: BaseException) -> bool:
 class _Run:
     """One recording's segments in flight: what has been answered (in any order) and what is left."""
 
-    def __init__(self, owner: LongMedia, recording: Recording, plan: Plan, mode: Mode, prompt: str | None) -> None:
+    def __init__(
+        self,
+        owner: LongMedia,
+        recording: Recording,
+        plan: Plan,
+        mode: Mode,
+        prompt: str | None,
+        *,
+        timestamps: bool | None = None,
+        progress: bool | dict[str, Any] | None = None,
+    ) -> None:
         self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
         self.task = owner.task(mode, plan.kind)
+        self.timed = self.task != "custom" or (owner.custom_timestamps if timestamps is None else timestamps)
+        self.progress = owner.progress if progress is None else progress
         self.done: dict[int, SegmentOutcome] = {}
         self.requests = 0
         self._changed = asyncio.Event()
@@ -97,7 +109,9 @@ class _Run:
         self._in_flight: set[int] = set()
         count = len(plan.segments)
         self.prompts = {
-            s.index: segment_prompt(self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
+            s.index: segment_prompt(
+                self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt, times=self.timed
+            )
             for s in plan.segments
         }
         self.keys: dict[int, str] = {}
@@ -204,10 +218,14 @@ class _Run:
     def _answer(
         self, segment: PlannedSegment, text: str, finish: str | None, usage: dict[str, Any], *, cached: bool
     ) -> SegmentAnswer:
-        timed = self.task != "custom" or self.owner.custom_timestamps
-        lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index) if timed else ([], ())
+        if not self.timed or self.plan.kind == "image":
+            return SegmentAnswer(segment.index, segment.start, segment.end, text, (), (), finish, usage, cached, text)
+        lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index)
+        placed, placing = place_times(text, segment.start, segment.duration, segment=segment.index)
+        if self.task == "custom":  # prose: its times are placed where they stand, and it needs no time of its own
+            lines, notes = [line for line in lines if line.start is not None], placing
         return SegmentAnswer(
-            segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached
+            segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached, placed
         )
 
     # -- consuming ------------------------------------------------------------------------------------
@@ -215,7 +233,7 @@ class _Run:
     async def outcomes(self) -> AsyncIterator[SegmentOutcome]:
         """Each segment's outcome, in order, as soon as it and all before it are settled."""
         await self._load_cache()
-        bar = progress_bar(self.owner.progress, total=len(self.plan.segments), desc=self.recording.name)
+        bar = progress_bar(self.progress, total=len(self.plan.segments), desc=self.recording.name)
         producer = asyncio.create_task(self._produce())
         try:
             for segment in self.plan.segments:
@@ -269,7 +287,10 @@ class LongMedia:
         progress: a tqdm bar on stderr per recording (or tqdm's options as a dict).
         request_options: further options of every segment request (``temperature``, ``max_tokens``...);
             answers are text only.
-        custom_timestamps: parse and shift times in answers to a custom prompt too.
+        custom_timestamps: in answers to a custom prompt (:meth:`ask_each`, the faces' ``"custom"`` mode and agent
+            tools) too, tell each part how to count times and move every time into the whole recording's time
+            (on by default; a time that cannot be placed is marked, never guessed). Turn it off for prompts whose
+            answers hold no times; each call may also say ``timestamps=``.
         summary_from: what a summary's map step asks of each segment: ``"notes"`` (timestamped key points),
             ``"transcript"`` (a summary of the transcript; free after :meth:`transcribe` with a cache), or
             ``"auto"`` (the transcript for audio, where the speech is the content; notes for video).
@@ -290,7 +311,7 @@ class LongMedia:
         cache: str | os.PathLike[str] | AnswerCache | None = None,
         progress: bool | dict[str, Any] = False,
         request_options: RequestOptions | None = None,
-        custom_timestamps: bool = False,
+        custom_timestamps: bool = True,
         summary_from: Literal["auto", "notes", "transcript"] = "auto",
         ask: Ask | None = None,
     ) -> None:
@@ -324,6 +345,7 @@ class LongMedia:
 
     def task(self, mode: Mode, kind: str) -> Task:
         """What each segment is asked in ``mode``, for a recording of ``kind``."""
+        mode = check_mode(mode)
         if self.summary_from != "auto":
             return task_of(mode, summary_from=self.summary_from)
         return task_of(mode, summary_from="transcript" if kind == "audio" else "notes")
@@ -343,7 +365,12 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
     ) -> Plan:
-        """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``)."""
+        """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``).
+
+        Raises:
+            InvalidRequestError: an unknown ``mode`` (the message lists the modes).
+        """
+        mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         template = segment_prompt(self.task(mode, "audio"), Where("audio", 0, 2, 0.0, 1.0), custom=prompt or "")
         return make_plan(
@@ -367,15 +394,19 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
         plan: Plan | None = None,
+        timestamps: bool | None = None,
+        progress: bool | dict[str, Any] | None = None,
     ) -> AsyncIterator[SegmentOutcome]:
         """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes.
 
-        ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice).
+        ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice);
+        ``timestamps`` and ``progress``, when given, replace ``custom_timestamps`` and ``progress`` for this call.
         """
+        mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt)
+        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
@@ -397,13 +428,16 @@ class LongMedia:
         options: PlanOptions | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
         plan: Plan | None = None,
+        timestamps: bool | None = None,
+        progress: bool | dict[str, Any] | None = None,
     ) -> AsyncIterator[SegmentOutcome | LongMediaResult]:
         """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
         last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
+        mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt)
+        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
@@ -430,11 +464,22 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
+        timestamps: bool | None = None,
+        progress: bool | dict[str, Any] | None = None,
     ) -> LongMediaResult:
-        """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`)."""
+        """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`).
+
+        ``timestamps`` (custom prompts: place their times in the recording) and ``progress`` replace the pipeline's
+        own settings for this call.
+
+        Raises:
+            InvalidRequestError: an unknown ``mode`` (the message lists them), before anything is sent.
+            SegmentFailedError: with ``on_error="raise"``, a segment that failed (``partial`` keeps what came).
+        """
         items = self.aiter_run(
-            recording, mode, prompt=prompt, name=name, options=options, subtitle_format=subtitle_format
-        )
+            recording, mode, prompt=prompt, name=name, options=options, subtitle_format=subtitle_format,
+            timestamps=timestamps, progress=progress,
+        )  # fmt: skip
         async for item in items:
             if isinstance(item, LongMediaResult):
                 return item
@@ -525,7 +570,7 @@ class LongMedia:
             notes.extend(cue_notes)
             return text
         if mode == "custom":
-            return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.text.strip()}" for a in answers)
+            return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.recording_text.strip()}" for a in answers)
         assert_never(mode)
 
     async def _summarise(self, result: LongMediaResult) -> LongMediaResult:
