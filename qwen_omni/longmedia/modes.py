@@ -86,7 +86,7 @@ def check_mode(mode: Any) -> Mode:
         >>> check_mode("describe")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        qwen_omni.errors.InvalidRequestError: Unknown mode 'describe'; the modes are transcript, ... (did you mean 'description'?).
+        qwen_omni.errors.InvalidRequestError: Unknown mode 'describe'; the modes are ... (did you mean 'description'?).
     """
     for known in MODES:
         if mode == known:
