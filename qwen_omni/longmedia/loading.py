@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import difflib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,7 +91,9 @@ class DocumentSettings:
 
     def __post_init__(self) -> None:
         if self.mode not in DOCUMENT_MODES:
-            raise InvalidRequestError(f"mode must be one of {', '.join(DOCUMENT_MODES)}; got {self.mode!r}.")
+            close = difflib.get_close_matches(str(self.mode), DOCUMENT_MODES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidRequestError(f"Unknown mode {self.mode!r}; the modes are {', '.join(DOCUMENT_MODES)}{hint}.")
         if self.mode == "custom" and not self.prompt:
             raise InvalidRequestError('mode="custom" asks each segment your own question: pass prompt="...".')
         if self.documents is not None and self.documents not in DOCUMENT_CHOICES:

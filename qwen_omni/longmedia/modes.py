@@ -26,6 +26,7 @@ __all__ = [
     "Mode",
     "Task",
     "Where",
+    "answers_prompt",
     "check_mode",
     "clock",
     "output_tokens_per_second",
@@ -173,6 +174,18 @@ def reduce_prompt(name: str, duration: float, notes: str, *, missing: str | None
         "Their times are in the whole recording's time. Write a summary of the whole recording: its purpose, the "
         "main topics in order, decisions and action items. Cite the time (HH:MM:SS) of each point you mention."
         f"{gap}\n\nNotes:\n{notes}"
+    )
+
+
+def answers_prompt(question: str, name: str, duration: float, answers: str, *, missing: str | None = None) -> str:
+    """The prompt that turns the answers of every part of a recording to one question into one answer."""
+    gap = f"\nSome parts could not be read and have no answer: {missing}. Say so if it matters.\n" if missing else ""
+    return (
+        f"The question {question!r} was asked of each consecutive part of one recording, {name!r}, "
+        f"{clock(duration)} long. Below is each part's answer, marked with the part's time span; every time in them "
+        "is in the whole recording's time. Answer the question once, for the whole recording, from these answers. "
+        "Give every time you mention as HH:MM:SS in the whole recording's time."
+        f"{gap}\n\nAnswers:\n{answers}"
     )
 
 

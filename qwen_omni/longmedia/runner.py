@@ -573,22 +573,31 @@ class LongMedia:
             return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.recording_text.strip()}" for a in answers)
         assert_never(mode)
 
+    async def ask_text(self, prompt: str) -> str:
+        """One text-only request to the reduce model, through the pipeline's client, rate budget and ``ask``
+        (the reduce step of a summary, or of an agent tool's answer)."""
+        options = replace(self.request_options, model=self.reduce_model)
+        with self._expect(prompt_token_estimate(prompt) + 1_000):
+            answer = await self.ask([Message("user", prompt)], options)
+        return answer.text
+
+    def reduce_budget(self) -> int:
+        """The tokens one reduce request's prompt may take: most of the reduce model's input."""
+        return int(get_profile(self.reduce_model, warn=False).max_input_tokens * 0.8)
+
     async def _summarise(self, result: LongMediaResult) -> LongMediaResult:
         missing = ", ".join(f"{clock(s.start)} to {clock(s.end)}" for s in result.skipped) or None
-        options = replace(self.request_options, model=self.reduce_model)
-        profile = get_profile(self.reduce_model, warn=False)
         requests = 0
 
         async def ask(prompt: str) -> str:
             nonlocal requests
             requests += 1
-            with self._expect(prompt_token_estimate(prompt) + 1_000):
-                answer = await self.ask([Message("user", prompt)], options)
-            return answer.text
+            return await self.ask_text(prompt)
 
         duration = result.plan.duration or (result.answers[-1].end if result.answers else 0.0)
-        budget = int(profile.max_input_tokens * 0.8)
         if not result.lines:
             return replace(result, text="", notes=(*result.notes, "nothing to summarise: no segment gave notes"))
-        summary = await reduce_notes(ask, result.name, duration, result.lines, budget_tokens=budget, missing=missing)
+        summary = await reduce_notes(
+            ask, result.name, duration, result.lines, budget_tokens=self.reduce_budget(), missing=missing
+        )
         return replace(result, text=summary.strip(), requests=result.requests + requests)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import srt
-from emulator_support import EMULATOR_KEY, peak_in_flight
+from emulator_support import EMULATOR_KEY, in_segment_clock, peak_in_flight
 from llama_index.core import Document, SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
@@ -30,6 +30,7 @@ from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.emulator.received import ReceivedRequest
 from qwen_omni.errors import InvalidRequestError, LoadFailedError, MediaError, SegmentFailedError
 from qwen_omni.longmedia import Recording
+from qwen_omni.longmedia.modes import clock
 from qwen_omni.ratelimit import RateLimiter
 
 MakeLLM = Callable[..., QwenOmni]
@@ -164,8 +165,22 @@ def test_a_custom_question_is_asked_of_each_segment(
     assert all(r.user_text.startswith("Who speaks here?") and "into the recording" in r.user_text for r in emu.requests)
     with pytest.raises(InvalidRequestError, match="prompt="):
         fast(mode="custom")
-    with pytest.raises(InvalidRequestError, match="mode must be one of"):
+    with pytest.raises(InvalidRequestError, match="Unknown mode 'transcribe'; the modes are auto, transcript"):
         fast(mode="transcribe")
+
+
+def test_custom_mode_documents_carry_whole_file_times(
+    fast: Callable[..., QwenOmniReader], emu: Emulator, media: dict[str, Path]
+) -> None:
+    with emu.answering(in_segment_clock):
+        documents = fast(mode="custom", prompt="When does the bell ring?", segment_seconds=15).load_data(
+            media["standup.wav"]
+        )
+    assert len(documents) == 3
+    for document in documents:
+        start = document.metadata["start"]
+        assert document.text.startswith(f"The bell rings at {clock(start + 5)}."), document.text
+        assert "notes" not in document.metadata
 
 
 def test_an_image_is_one_document_without_time(
