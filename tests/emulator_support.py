@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from qwen_omni.emulator import ScriptRequest
 from qwen_omni.emulator.received import ReceivedRequest
@@ -46,3 +48,8 @@ def in_segment_clock(request: ScriptRequest) -> str:
         times = sorted(set(re.findall(r"at (\d\d:\d\d:\d\d)", request.text)))
         return "The bell rings " + " and ".join(f"at {t}" for t in times) + "."
     return "The bell rings at 00:00:05. Someone laughs at 0:12."
+
+
+def content_id(path: Path) -> str:
+    """The start of a recording's document ids: its content's SHA-256 (32 hex digits)."""
+    return f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:32]}"

@@ -51,6 +51,7 @@ from .documents import (
     RecordingFacts,
     default_documents,
     failed_record,
+    prompt_id,
     recording_record,
     resolve_mode,
     segment_record,
@@ -58,11 +59,12 @@ from .documents import (
     source_id,
 )
 from .inputs import Recording, RecordingLike, as_recording
+from .readahead import ReadAhead
 from .results import LongMediaResult, SegmentAnswer, SkippedSegment
 from .runner import LongMedia
 from .sync import iterate_in_thread
 
-__all__ = ["DocumentSettings", "Source", "aload_documents", "load_documents", "sources_of"]
+__all__ = ["DocumentSettings", "Source", "aload_documents", "check_keywords", "load_documents", "sources_of"]
 
 D = TypeVar("D")
 DOCUMENT_MODES: tuple[DocumentMode, ...] = get_args(DocumentMode)
@@ -81,6 +83,9 @@ class DocumentSettings:
         documents: ``"segments"``, ``"recording"`` or ``"both"``; None: ``"recording"`` for a summary, else
             ``"segments"``.
         subtitle_format: ``"srt"`` or ``"vtt"``, the whole-recording document's format in ``"subtitles"`` mode.
+        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
+            in the whole recording (False: for prompts whose answers hold no times; None: the pipeline's
+            ``custom_timestamps``, on by default).
     """
 
     mode: DocumentMode = "auto"
@@ -88,6 +93,7 @@ class DocumentSettings:
     image_prompt: str = IMAGE_PROMPT
     documents: DocumentChoice | None = None
     subtitle_format: Literal["srt", "vtt"] = "srt"
+    timestamps: bool | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in DOCUMENT_MODES:
@@ -190,8 +196,15 @@ class _Load(Generic[D]):
         sources: Sequence[Source],
         settings: DocumentSettings,
         make: Callable[[DocumentRecord], D],
+        *,
+        progress: bool | dict[str, Any] | None = None,
+        read_ahead: ReadAhead | None = None,
     ) -> None:
         self.pipeline, self.sources, self.settings, self.make = pipeline, sources, settings, make
+        self.progress = progress
+        # A load that hands out only whole-recording documents cannot be paced by them: no read-ahead bound then.
+        self.ahead = (read_ahead or ReadAhead(pipeline.slots.limit)) if settings.choice != "recording" else None
+        self.kinds: list[str] = []
         self.skip = pipeline.on_error == "skip"
         self.resolved: list[Recording | QwenOmniError | None] = []
         for source in sources:  # bad input is told before anything is sent
@@ -207,10 +220,27 @@ class _Load(Generic[D]):
         self.not_started: list[str] = []
         self.made: list[D] = []
 
+    def _probe_all(self) -> None:
+        """Every recording's kind, from its headers, before the first request (bad files are told first)."""
+        for number, source in enumerate(self.sources):
+            resolved = self.resolved[number]
+            if isinstance(resolved, QwenOmniError):
+                self.kinds.append("unknown")
+                continue
+            try:
+                with source.opened(resolved) as recording:
+                    self.kinds.append(_kind_of(recording))
+            except QwenOmniError as exc:
+                if not self.skip:
+                    raise
+                self.resolved[number] = exc
+                self.kinds.append("unknown")
+
     async def documents(self) -> AsyncIterator[D]:
+        await asyncio.to_thread(self._probe_all)
         tasks = [asyncio.create_task(self._work(number)) for number in range(len(self.sources))]
         try:
-            for queue in self.queues:
+            for number, queue in enumerate(self.queues):
                 while (item := await queue.get()) is not _END:
                     if isinstance(item, BaseException):
                         raise item
@@ -218,6 +248,11 @@ class _Load(Generic[D]):
                     document = self.make(item)
                     self.made.append(document)
                     yield document
+                    index = item.metadata.get("segment_index")
+                    if self.ahead is not None and isinstance(index, int):
+                        self.ahead.give_back(number, index)  # the caller took it and asks for more
+                if self.ahead is not None:
+                    self.ahead.finished(number)
         finally:
             for task in tasks:
                 task.cancel()
@@ -246,7 +281,7 @@ class _Load(Generic[D]):
                     await queue.put(failed_record(self._facts(source, None, "unknown", self.settings.mode), resolved))
                     return
                 try:
-                    async for record in self._records(source, resolved):
+                    async for record in self._records(number, source, resolved):
                         await queue.put(record)
                 except QwenOmniError as exc:
                     if not self.skip:
@@ -260,37 +295,61 @@ class _Load(Generic[D]):
             await queue.put(_END)
 
     def _facts(
-        self, source: Source, recording: Recording | None, kind: str, mode: str, duration: float | None = None
+        self,
+        source: Source,
+        recording: Recording | None,
+        kind: str,
+        mode: str,
+        duration: float | None = None,
+        prompt: str | None = None,
     ) -> RecordingFacts:
         model, extra = self.pipeline.model, source.extra
-        if recording is None or source.fs is not None:  # named by what the caller gave
+        key = prompt_id(mode, prompt)
+        if recording is None:  # it could not be read: named by what the caller gave
             item = source.item
             path = str(os.fspath(item)) if isinstance(item, str | os.PathLike) else None
             where = path if path is not None else source.label
-            name = recording.name if recording is not None else source.label
-            return RecordingFacts(where, name, where, kind, mode, model, duration, extra, path)
+            return RecordingFacts(where, source.label, where, kind, mode, model, duration, extra, path, key)
+        if source.fs is not None:  # a file of another file system: shown by the path the caller gave
+            path = str(os.fspath(source.item))  # type: ignore[arg-type]
+            return RecordingFacts(
+                source_id(recording), recording.name, path, kind, mode, model, duration, extra, path, key
+            )
         path = str(recording.path) if recording.path is not None else None
         shown = path or recording.url or recording.name
-        return RecordingFacts(source_id(recording), recording.name, shown, kind, mode, model, duration, extra, path)
+        return RecordingFacts(
+            source_id(recording), recording.name, shown, kind, mode, model, duration, extra, path, key
+        )
 
-    async def _records(self, source: Source, resolved: Recording | None) -> AsyncIterator[DocumentRecord]:
+    async def _records(self, number: int, source: Source, resolved: Recording | None) -> AsyncIterator[DocumentRecord]:
         settings, pipeline, choice = self.settings, self.pipeline, self.settings.choice
+        ahead = self.ahead
+
+        async def gate(index: int) -> None:
+            if ahead is not None:
+                await ahead.take(number, index)
+
         with source.opened(resolved) as recording:
-            kind = await asyncio.to_thread(_kind_of, recording)
+            kind = self.kinds[number]
             mode, prompt = resolve_mode(settings.mode, kind, settings.prompt, settings.image_prompt)
             plan = await asyncio.to_thread(pipeline.plan, recording, mode, prompt=prompt)
             duration = plan.duration if plan.duration_known else None
-            facts = await asyncio.to_thread(self._facts, source, recording, plan.kind, mode, duration)
+            facts = await asyncio.to_thread(self._facts, source, recording, plan.kind, mode, duration, prompt)
             count = len(plan.segments)
             segments = choice != "recording" or plan.kind == "image"
             whole = choice != "segments" and plan.kind != "image"
             outcomes: AsyncIterator[SegmentAnswer | SkippedSegment | LongMediaResult]
+            paced = gate if segments else None
             if whole:
                 outcomes = pipeline.aiter_run(
-                    recording, mode, prompt=prompt, plan=plan, subtitle_format=settings.subtitle_format
-                )
+                    recording, mode, prompt=prompt, plan=plan, subtitle_format=settings.subtitle_format,
+                    timestamps=settings.timestamps, progress=self.progress, gate=paced,
+                )  # fmt: skip
             else:
-                outcomes = pipeline.aiter_segments(recording, mode, prompt=prompt, plan=plan)
+                outcomes = pipeline.aiter_segments(
+                    recording, mode, prompt=prompt, plan=plan, timestamps=settings.timestamps, progress=self.progress,
+                    gate=paced,
+                )  # fmt: skip
             try:
                 async for outcome in outcomes:
                     if isinstance(outcome, LongMediaResult):
@@ -323,16 +382,21 @@ async def aload_documents(
     settings: DocumentSettings,
     *,
     make: Callable[[DocumentRecord], D],
+    progress: bool | dict[str, Any] | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> AsyncIterator[D]:
     """The documents of ``sources``, in order, each as soon as it is ready (see the module docstring).
 
-    ``make`` turns each :class:`~.documents.DocumentRecord` into the caller's document type.
+    ``make`` turns each :class:`~.documents.DocumentRecord` into the caller's document type; ``progress``, when
+    given, replaces the pipeline's own for this call. At most ``read_ahead.limit`` segment requests (by default
+    the pipeline's concurrency) are sent for documents the caller has not taken yet (:mod:`.readahead`), and
+    every recording is probed before the first request.
 
     Raises:
         InvalidRequestError: bad input (a path that does not exist), before any request (``on_error="raise"``).
         LoadFailedError: a recording failed (``on_error="raise"``), after the others in flight finished.
     """
-    run = _Load(pipeline, sources, settings, make)
+    run = _Load(pipeline, sources, settings, make, progress=progress, read_ahead=read_ahead)
     async for document in run.documents():
         yield document
 
@@ -343,6 +407,28 @@ def load_documents(
     settings: DocumentSettings,
     *,
     make: Callable[[DocumentRecord], D],
+    progress: bool | dict[str, Any] | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> Iterator[D]:
-    """The sync form of :func:`aload_documents` (the requests run on an event loop in a helper thread)."""
-    return iterate_in_thread(lambda: aload_documents(pipeline, sources, settings, make=make))
+    """The sync form of :func:`aload_documents` (the requests run on an event loop in a helper thread, which
+    takes the next document only when the caller asks for it)."""
+    return iterate_in_thread(
+        lambda: aload_documents(pipeline, sources, settings, make=make, progress=progress, read_ahead=read_ahead)
+    )
+
+
+def check_keywords(where: str, given: Mapping[str, Any], accepted: Sequence[str]) -> None:
+    """Refuse keywords a load method does not take, naming them and what it takes (a misspelled
+    ``show_progress`` must not be swallowed).
+
+    Example:
+        >>> check_keywords("load_data", {"shwo_progress": True}, ["extra_info", "fs", "name", "show_progress"])
+        Traceback (most recent call last):
+        ...
+        qwen_omni.errors.InvalidRequestError: load_data() got an unknown keyword 'shwo_progress' (did you mean \
+'show_progress'?); it takes extra_info, fs, name, show_progress.
+    """
+    for key in given:
+        close = difflib.get_close_matches(key, accepted, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidRequestError(f"{where}() got an unknown keyword {key!r}{hint}; it takes {', '.join(accepted)}.")

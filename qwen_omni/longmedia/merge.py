@@ -63,16 +63,19 @@ def merge_lines(per_segment: Sequence[Sequence[TimedLine]], spans: Sequence[tupl
     return [line for _, _, line in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
-def render_lines(lines: Sequence[TimedLine], style: Literal["caption", "description", "plain"]) -> str:
+def render_lines(
+    lines: Sequence[TimedLine], style: Literal["caption", "description", "plain"], *, unknown: str = "[time unknown] "
+) -> str:
     """Lines as text: ``[HH:MM:SS.mmm --> HH:MM:SS.mmm] text`` (caption), ``HH:MM:SS.mmm – HH:MM:SS.mmm text``
-    (description) or the texts alone (plain). A line without a time is marked ``[time unknown]``."""
+    (description) or the texts alone (plain). A line without a time starts with ``unknown`` (documents pass
+    ``""``: they say it in their metadata, not in the text that is embedded)."""
     out = []
     for line in lines:
         if style == "plain":
             out.append(line.text)
             continue
         if line.start is None:
-            out.append(f"[time unknown] {line.text}")
+            out.append(f"{unknown}{line.text}")
             continue
         start = clock(line.start, millis=True)
         end = clock(line.end, millis=True) if line.end is not None else "?"

@@ -66,9 +66,12 @@ from .summary import reduce_notes
 from .sync import iterate_in_thread, run_sync
 from .timestamps import TimedLine, place_times, timed_lines
 
-__all__ = ["Ask", "LongMedia", "OnError"]
+__all__ = ["Ask", "Gate", "LongMedia", "OnError"]
 
 OnError = Literal["raise", "skip"]
+Gate = Callable[[int], Awaitable[None]]
+"""Awaited with a segment's index before it is cut and sent: how a lazy caller keeps requests from running ahead
+of what it has taken (:class:`~.readahead.ReadAhead`)."""
 Ask = Callable[[list[Message], RequestOptions], Awaitable[OmniResult]]
 """How a request is sent: ``client.acomplete`` by default; a framework face may pass its own (to be seen by
 its callbacks), as long as it goes through a client with the shared rate limiter."""
@@ -97,8 +100,10 @@ class _Run:
         *,
         timestamps: bool | None = None,
         progress: bool | dict[str, Any] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
+        self.gate = gate
         self.task = owner.task(mode, plan.kind)
         self.timed = self.task != "custom" or (owner.custom_timestamps if timestamps is None else timestamps)
         self.progress = owner.progress if progress is None else progress
@@ -138,8 +143,11 @@ class _Run:
         """Cut the segments not answered yet, one per free slot, and send each."""
         slots = self.owner.slots
         generator: Generator[Piece, None, None] = pieces(self.recording, self.plan, skip=set(self.done))
+        pending = iter([s.index for s in self.plan.segments if s.index not in self.done])
         try:
             while True:
+                if self.gate is not None and (upcoming := next(pending, None)) is not None:
+                    await self.gate(upcoming)  # the caller has taken enough of what was sent before
                 await slots.aacquire()
                 try:
                     piece = await asyncio.to_thread(next, generator, None)
@@ -396,17 +404,19 @@ class LongMedia:
         plan: Plan | None = None,
         timestamps: bool | None = None,
         progress: bool | dict[str, Any] | None = None,
+        gate: Gate | None = None,
     ) -> AsyncIterator[SegmentOutcome]:
         """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes.
 
         ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice);
-        ``timestamps`` and ``progress``, when given, replace ``custom_timestamps`` and ``progress`` for this call.
+        ``timestamps`` and ``progress``, when given, replace ``custom_timestamps`` and ``progress`` for this call;
+        ``gate`` is awaited before each segment is sent (see :data:`Gate`).
         """
         mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress)
+        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)
@@ -430,6 +440,7 @@ class LongMedia:
         plan: Plan | None = None,
         timestamps: bool | None = None,
         progress: bool | dict[str, Any] | None = None,
+        gate: Gate | None = None,
     ) -> AsyncIterator[SegmentOutcome | LongMediaResult]:
         """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
         last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
@@ -437,7 +448,7 @@ class LongMedia:
         rec = as_recording(recording, name=name)
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress)
+        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
         async for outcome in run.outcomes():
             if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
                 raise self._failure(run, outcome)

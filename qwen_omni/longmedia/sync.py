@@ -59,17 +59,22 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
     """The items of an async iterator, produced on an event loop in a helper thread, yielded here as they come.
 
-    Stopping early (``break``, closing the generator) cancels the work in the helper thread and waits for it.
+    The next item is asked of the async iterator only when the caller asks for it (as ``async for`` would), so
+    work paced by the caller (:class:`~.readahead.ReadAhead`) stays paced. Stopping early (``break``, closing
+    the generator) cancels the work in the helper thread and waits for it.
     """
     items: queue.Queue[tuple[str, Any]] = queue.Queue()
     loop = asyncio.new_event_loop()
     task_box: dict[str, asyncio.Task[None]] = {}
     context = contextvars.copy_context()
+    asked = asyncio.Event()
 
     async def pump() -> None:
         try:
             async for item in make():
                 items.put(("item", item))
+                await asked.wait()  # until the caller asks for the next one
+                asked.clear()
         except BaseException as exc:
             items.put(("error", exc))
             return
@@ -93,6 +98,8 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
             kind, value = items.get()
             if kind == "item":
                 yield value
+                with contextlib.suppress(RuntimeError):  # the loop closed: nothing is waiting for the signal
+                    loop.call_soon_threadsafe(asked.set)
             elif kind == "error":
                 raise value
             else:

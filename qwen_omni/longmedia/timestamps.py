@@ -160,6 +160,7 @@ def timed_lines(
     lines: list[TimedLine] = []
     if head.strip() and found:
         lines.append(TimedLine(None, None, " ".join(head.split()), segment))
+        notes.append(f"segment {segment}: 1 line(s) came without a time; kept without one")
     if not found:
         text = " ".join(answer.split())
         if text:
