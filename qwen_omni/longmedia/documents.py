@@ -16,14 +16,15 @@ stores want them:
 - ``time``: where the document lies, ``HH:MM:SS - HH:MM:SS``; ``start`` and ``end``: the same in seconds of
   the whole recording (none of the three for an image, or for a URL of unknown length). ``segment_index``,
   ``segment_count``, and ``duration`` (of the recording; None for a URL of unknown length).
-- ``notes``: what was off in the answer's times or text, only when something was.
+- ``notes``: what was off in the answer's times or text, only when something was; ``damaged``: the stretches
+  of its span that could not be decoded (sent as silence), only when there are some.
 - ``error`` and ``skipped=True``: a segment (or a whole recording) that has no answer, and why
   (``on_error="skip"``); its text is empty.
-- On the whole-recording document: ``segments``, ``skipped_segments`` (which, and why), ``complete``,
-  ``requests``.
+- On the whole-recording document: ``segments``, ``skipped_segments`` (which, and why), ``gaps`` (what the
+  output lacks: damaged stretches, a file shorter than its header, skipped segments), ``complete``, ``requests``.
 
-The LLM sees ``file_name``, ``recording``, ``time``, ``kind``, ``notes``, ``error`` and ``skipped_segments``;
-embeddings see ``file_name``, ``recording``, ``time`` and ``kind``; the rest is for filters and code.
+The LLM sees ``file_name``, ``recording``, ``time``, ``kind``, ``notes``, ``error``, ``skipped_segments``, ``damaged``
+and ``gaps``; embeddings see ``file_name``, ``recording``, ``time`` and ``kind``; the rest is for filters and code.
 
 Example:
     >>> from qwen_omni.longmedia import TimedLine
@@ -84,7 +85,7 @@ HIDDEN_KEYS = (
     "segments", "complete", "requests", "skipped", "cached",
 )  # fmt: skip
 #: Metadata shown to the LLM but not embedded.
-LLM_ONLY_KEYS = ("notes", "error", "skipped_segments")
+LLM_ONLY_KEYS = ("notes", "error", "skipped_segments", "damaged", "gaps")
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class RecordingFacts:
     path: str | None = None
     #: What the ids say of the mode (:func:`prompt_id`): the mode, and a custom prompt's hash.
     key: str = ""
+    #: Stretches of the recording that could not be decoded (``(start, end)`` in seconds).
+    damaged: tuple[tuple[float, float], ...] = ()
 
     @property
     def ident(self) -> str:
@@ -214,6 +217,9 @@ def segment_record(facts: RecordingFacts, answer: SegmentAnswer, *, count: int) 
         metadata = facts.metadata(**_span(answer.start, answer.end), segment_index=answer.index, segment_count=count)
         identity = f"{facts.ident}-{answer.index}"
     notes = list(answer.notes)
+    hurt = [(a, b) for a, b in facts.damaged if a < answer.end and b > answer.start]
+    if hurt:
+        metadata["damaged"] = "; ".join(f"{clock(a)} - {clock(b)}" for a, b in hurt)
     if answer.truncated:
         notes.append("the answer stopped at the model's output limit")
     if notes:
@@ -250,6 +256,8 @@ def recording_record(facts: RecordingFacts, result: LongMediaResult) -> Document
     )
     if result.skipped:
         metadata["skipped_segments"] = "; ".join(s.describe() for s in result.skipped)
+    if result.gaps:
+        metadata["gaps"] = "; ".join(gap.describe() for gap in result.gaps)
     if result.notes:
         metadata["notes"] = "; ".join(result.notes)
     return DocumentRecord(facts.ident, recording_text(result), metadata)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import difflib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -335,6 +336,7 @@ class _Load(Generic[D]):
             plan = await asyncio.to_thread(pipeline.plan, recording, mode, prompt=prompt)
             duration = plan.duration if plan.duration_known else None
             facts = await asyncio.to_thread(self._facts, source, recording, plan.kind, mode, duration, prompt)
+            facts = dataclasses.replace(facts, damaged=plan.damaged)
             count = len(plan.segments)
             segments = choice != "recording" or plan.kind == "image"
             whole = choice != "segments" and plan.kind != "image"

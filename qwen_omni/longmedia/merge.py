@@ -23,7 +23,7 @@ from typing import Literal, assert_never
 from .modes import clock
 from .timestamps import TimedLine
 
-__all__ = ["merge_lines", "render_lines"]
+__all__ = ["merge_lines", "render_lines", "with_silences"]
 
 #: Texts at least this similar (difflib's ratio, after normalising) count as the same line.
 SAME_TEXT = 0.8
@@ -86,3 +86,28 @@ def render_lines(
         else:
             assert_never(style)
     return "\n".join(out)
+
+
+def with_silences(text: str, lines: Sequence[TimedLine], silences: Sequence[tuple[float, float]]) -> str:
+    """``text`` (one rendered line per item of ``lines``) with one ``(silence HH:MM:SS - HH:MM:SS)`` line per
+    silence not sent, in time order.
+
+    Example:
+        >>> lines = [TimedLine(1.0, 2.0, "Hi.", 0), TimedLine(90.0, 91.0, "Back.", 1)]
+        >>> print(with_silences(render_lines(lines, "caption"), lines, [(3.0, 88.5)]))
+        [00:00:01.000 --> 00:00:02.000] Hi.
+        (silence 00:00:03 - 00:01:28)
+        [00:01:30.000 --> 00:01:31.000] Back.
+    """
+    if not silences:
+        return text
+    rendered = text.split("\n") if text else []
+    if len(rendered) != len(lines):  # a line's text held a line break: no place to tell, so it goes last
+        return "\n".join([*rendered, *(f"(silence {clock(a)} - {clock(b)})" for a, b in silences)])
+    keyed: list[tuple[float, int, str]] = []
+    last = 0.0
+    for position, (line, shown) in enumerate(zip(lines, rendered, strict=True)):
+        last = line.start if line.start is not None else last
+        keyed.append((last, position, shown))
+    keyed += [(a, -1, f"(silence {clock(a)} - {clock(b)})") for a, b in silences]
+    return "\n".join(shown for _, _, shown in sorted(keyed, key=lambda item: (item[0], item[1])))

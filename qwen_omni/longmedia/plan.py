@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal, assert_never
 
 from ..errors import InvalidRequestError, LimitExceededError, MediaError
-from ..media import MediaInfo, loudness, pixel_size, probe
+from ..media import Loudness, MediaInfo, declared_duration, loudness, pixel_size, probe
 from ..media import video_codec as video_codec_name
 from ..parts import kind_from_name
 from ..profiles import AUDIO_INPUT_FORMATS, VIDEO_INPUT_FORMATS, ModelProfile, get_profile
@@ -54,6 +54,12 @@ _CODEC_RATES = {
     "opus": (8_000, 12_000, 16_000, 24_000, 48_000),
     "aac": (7_350, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000, 88_200, 96_000),
 }
+#: A file whose audio ends this many seconds before its header says is truncated.
+TRUNCATION_SLACK = 1.0
+#: Seconds of a long silence kept on each side of it (so that no word at its edges is cut off).
+SILENCE_MARGIN = 0.5
+#: Sound between two stretches left out that is shorter than this is not worth a request.
+MIN_REGION = 0.2
 #: A cut moves at most this fraction of a segment when it snaps to a quiet moment.
 SNAP_FRACTION = 0.25
 #: Snapping may add one request to a plan only when that is at most this fraction more requests.
@@ -79,6 +85,12 @@ class PlanOptions:
         max_pixels: the area each video frame is shrunk to, at most.
         send_whole: send a file that fits every limit unchanged (False: always re-encode).
         duration: the length of a URL's media, if the caller knows it (a URL is never downloaded).
+        skip_silence: leave out of a cut recording's requests every stretch of silence longer than
+            ``silence_seconds`` (audio only: a video's pictures go on); each appears as one
+            ``(silence HH:MM:SS - HH:MM:SS)`` note. False sends everything.
+        silence_seconds: how long a quiet stretch must last to be left out (half a second of it is kept at each
+            side); also the length from which a damaged stretch of audio is left out rather than sent as silence.
+        silence_db: the level, in dB of full scale (RMS over 50 ms), below which audio counts as silence.
     """
 
     segment_seconds: float | None = None
@@ -93,6 +105,9 @@ class PlanOptions:
     max_pixels: int = 230_400
     send_whole: bool = True
     duration: float | None = None
+    skip_silence: bool = True
+    silence_seconds: float = 10.0
+    silence_db: float = -60.0
 
     def __post_init__(self) -> None:
         if self.segment_seconds is not None and self.segment_seconds <= 0:
@@ -101,6 +116,8 @@ class PlanOptions:
             raise ValueError(f"overlap and snap must be 0 or more seconds; got {self.overlap}, {self.snap}.")
         if not 0.1 <= self.fps <= 10:
             raise ValueError(f"fps must be between 0.1 and 10 (the API's range); got {self.fps}.")
+        if self.silence_seconds <= 0:
+            raise ValueError(f"silence_seconds must be positive; got {self.silence_seconds}.")
         if self.channel != "mix" and self.channel < 0:
             raise ValueError(f"channel must be 'mix' or a channel index (0, 1, ...); got {self.channel}.")
 
@@ -156,6 +173,11 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     #: How every cut segment is encoded (None: the file is sent whole and unchanged, or by URL).
     encoding: Encoding | None = None
+    #: What the file's header says it lasts, when that is longer than what decodes (a truncated file).
+    declared_duration: float | None = None
+    #: Stretches that could not be decoded, and stretches of silence not sent, ``(start, end)`` in seconds.
+    damaged: tuple[tuple[float, float], ...] = ()
+    silences: tuple[tuple[float, float], ...] = ()
 
     @property
     def audio_rate(self) -> int | None:
@@ -414,6 +436,13 @@ def make_plan(
             _out(info.duration, mode, limits),
         )  # fmt: skip
         note = f"sent whole and unchanged: it fits every limit of {profile.name}"
+        declared = declared_duration(recording.source)
+        short = declared is not None and declared > info.duration + TRUNCATION_SLACK
+        if short and declared is not None:
+            note += (
+                f"; the file ends at {clock(info.duration)}, {clock(declared - info.duration)} short of the "
+                f"{clock(declared)} its header states (truncated)"
+            )
         return Plan(
             recording.name,
             kind,
@@ -426,6 +455,7 @@ def make_plan(
             options,
             limits,
             (note,),
+            declared_duration=declared if short else None,
         )
     return _plan_cuts(recording, info, kind, profile, mode, options, prompt_tokens, reasons)
 
@@ -483,7 +513,6 @@ def _plan_cuts(
     prompt_tokens: int,
     reasons: list[str],
 ) -> Plan:
-    duration = info.duration or 0.0
     delivery: CutDelivery = "audio" if kind == "audio" else ("frames" if options.video_as == "frames" else "video")
     noun: MediaNoun = "audio" if delivery == "audio" else "frames" if delivery == "frames" else "video"
     limits = segment_limits(profile, noun)
@@ -495,19 +524,26 @@ def _plan_cuts(
             f"{recording.name} cannot be cut into segments {profile.name} accepts: the longest segment is "
             f"{longest:.1f} s and overlap is {options.overlap:g} s. Lower fps, max_pixels or overlap."
         )
-    count, snap = _count_and_snap(duration, longest, options)
-    cuts = [i * duration / count for i in range(1, count)]
     notes = [f"cut: {'; '.join(reasons)}"]
-    if snap > 0 and cuts and info.has_audio:
-        envelope = loudness(recording.source)
-        cuts = [envelope.quietest(cut, window=snap) for cut in cuts]
-        notes.append(f"each cut moved to the quietest moment within {snap:.3g} s")
-    edges = [0.0, *cuts, duration]
-    segments = []
-    for index in range(count):
-        start = max(0.0, edges[index] - (options.overlap if index else 0.0))
-        end = edges[index + 1]
-        segments.append(_sized(index, start, end, delivery, rates, limits, mode, prompt_tokens))
+    envelope = loudness(recording.source) if info.has_audio else None  # one decoding pass: levels, damage, the end
+    scanned = _scan(recording, info, kind, options, envelope)
+    duration = scanned.duration
+    notes += scanned.notes
+    segments: list[PlannedSegment] = []
+    snapped = 0.0
+    for low, high in scanned.regions:
+        count, snap = _count_and_snap(high - low, longest, options)
+        cuts = [low + i * (high - low) / count for i in range(1, count)]
+        if snap > 0 and cuts and envelope is not None:
+            cuts = [envelope.quietest(cut, window=snap) for cut in cuts]
+            snapped = max(snapped, snap)
+        edges = [low, *cuts, high]
+        for number in range(count):
+            start = max(low, edges[number] - (options.overlap if number else 0.0))
+            end = edges[number + 1]
+            segments.append(_sized(len(segments), start, end, delivery, rates, limits, mode, prompt_tokens))
+    if snapped:
+        notes.append(f"each cut moved to the quietest moment within {snapped:.3g} s")
     notes.append(f"re-encoded as {encoding.describe()}")
     if options.overlap:
         notes.append(f"segments overlap by {options.overlap:g} s; duplicate lines are removed when merging")
@@ -524,6 +560,73 @@ def _plan_cuts(
         limits,
         tuple(notes),
         encoding=encoding,
+        declared_duration=scanned.declared,
+        damaged=scanned.damaged,
+        silences=scanned.silences,
+    )
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    """What decoding the whole file found before it is cut: its real length, the stretches not to send."""
+
+    duration: float
+    declared: float | None
+    damaged: tuple[tuple[float, float], ...]
+    silences: tuple[tuple[float, float], ...]
+    regions: tuple[tuple[float, float], ...]
+    notes: tuple[str, ...]
+
+
+def _scan(
+    recording: Recording,
+    info: MediaInfo,
+    kind: Literal["audio", "video"],
+    options: PlanOptions,
+    envelope: Loudness | None,
+) -> _Scanned:
+    """The real length (a truncated file is read to its real end, the shortfall told), the damaged stretches, and
+    for audio the long silences: where segments go, and the notes that say why not elsewhere."""
+    length = info.duration or 0.0
+    declared = max(length, declared_duration(recording.source) or 0.0)
+    notes: list[str] = []
+    real = length
+    if envelope is not None and envelope.end is not None and envelope.end < declared - TRUNCATION_SLACK:
+        real = envelope.end
+        notes.append(
+            f"the file ends at {clock(real)}, {clock(declared - real)} short of the {clock(declared)} its header "
+            "states (truncated): it was read to its real end"
+        )
+    damaged = tuple((a, min(b, real)) for a, b in (envelope.damaged if envelope else ()) if a < real)
+    left_out: list[tuple[float, float]] = []
+    for a, b in damaged:
+        long = kind == "audio" and b - a >= options.silence_seconds
+        notes.append(
+            f"damaged: {clock(a)} - {clock(b)} could not be decoded and is "
+            + ("not sent" if long else "sent as silence, so later times stay true")
+        )
+        if long:
+            left_out.append((a, b))
+    silences: tuple[tuple[float, float], ...] = ()
+    if envelope is not None and kind == "audio" and options.skip_silence:
+        quiet = envelope.quiet(level_db=options.silence_db, min_seconds=options.silence_seconds)
+        silences = tuple(
+            (a + SILENCE_MARGIN, min(b, real) - SILENCE_MARGIN)
+            for a, b in quiet
+            if min(b, real) - a > 2 * SILENCE_MARGIN
+        )
+        silences = tuple((a, b) for a, b in silences if not any(x < b and a < y for x, y in damaged))
+        notes += [f"(silence {clock(a)} - {clock(b)}) not sent" for a, b in silences]
+        left_out += silences
+    regions, at = [], 0.0
+    for a, b in sorted(left_out):
+        if a - at >= MIN_REGION:
+            regions.append((at, a))
+        at = max(at, b)
+    if real - at >= MIN_REGION or (not regions and not left_out):
+        regions.append((at, real))
+    return _Scanned(
+        real, declared if declared > real + TRUNCATION_SLACK else None, damaged, silences, tuple(regions), tuple(notes)
     )
 
 

@@ -55,11 +55,19 @@ from ..stream import OmniResult
 from .cache import AnswerCache, CachedAnswer, cache_key
 from .concurrency import Slots
 from .inputs import Recording, RecordingLike, as_recording
-from .merge import merge_lines, render_lines
+from .merge import merge_lines, render_lines, with_silences
 from .modes import Mode, Task, Where, check_mode, clock, segment_prompt, task_of
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
 from .progress import progress_bar
-from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
+from .results import (
+    LongMediaResult,
+    SegmentAnswer,
+    SegmentOutcome,
+    SkippedSegment,
+    gather_notes,
+    plan_gaps,
+    plan_notes,
+)
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
 from .summary import reduce_notes
@@ -175,7 +183,9 @@ class _Run:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         for segment in self.plan.segments:  # a span the media did not reach (its end had no sound or frame)
             if segment.index not in self.done:
-                self._settle(SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here"))
+                self._settle(
+                    SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here", empty=True)
+                )
 
     def _settle(self, outcome: SegmentOutcome) -> None:
         self.done.setdefault(outcome.index, outcome)
@@ -418,7 +428,7 @@ class LongMedia:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
         async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
+            if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
                 raise self._failure(run, outcome)
             yield outcome
 
@@ -450,7 +460,7 @@ class LongMedia:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
         async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
+            if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
                 raise self._failure(run, outcome)
             yield outcome
         answers = run.received()
@@ -548,8 +558,8 @@ class LongMedia:
     ) -> LongMediaResult:
         plan, mode = run.plan, run.mode
         lines = merge_lines([a.lines for a in answers], [(a.start, a.end) for a in answers])
-        notes = gather_notes(answers, skipped)
-        text = self._render(mode, answers, lines, subtitle_format, notes)
+        notes = [*plan_notes(plan), *gather_notes(answers, skipped)]
+        text = self._render(mode, answers, lines, subtitle_format, notes, plan.silences)
         return LongMediaResult(
             name=run.recording.name,
             mode=mode,
@@ -562,6 +572,8 @@ class LongMedia:
             notes=tuple(notes),
             requests=run.requests,
             reduce_model=self.reduce_model if mode == "summary" else None,
+            gaps=tuple(plan_gaps(plan, skipped)),
+            silences=plan.silences,
         )
 
     @staticmethod
@@ -571,11 +583,12 @@ class LongMedia:
         lines: list[TimedLine],
         subtitle_format: Literal["srt", "vtt"],
         notes: list[str],
+        silences: tuple[tuple[float, float], ...] = (),
     ) -> str:
         if mode == "transcript" or mode == "summary":
-            return render_lines(lines, "caption")
+            return with_silences(render_lines(lines, "caption"), lines, silences)
         if mode == "description":
-            return render_lines(lines, "description")
+            return with_silences(render_lines(lines, "description"), lines, silences)
         if mode == "subtitles":
             text, cue_notes = to_srt(lines) if subtitle_format == "srt" else to_vtt(lines)
             notes.extend(cue_notes)

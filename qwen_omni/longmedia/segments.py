@@ -71,11 +71,13 @@ def pieces(recording: Recording, plan: Plan, *, skip: Collection[int] = ()) -> G
     by_index = {s.index: s for s in plan.segments}
     if delivery == "audio":
         settings = audio_settings(encoding)
-        for cut in _named(cut_audio(recording.source, spans, settings, skip=skip), recording, plan):
+        seek = not plan.damaged  # a damaged file's times after a seek cannot be trusted: it is decoded through
+        for cut in _named(cut_audio(recording.source, spans, settings, skip=skip, seek=seek), recording, plan):
             segment = replace(by_index[cut.index], start=cut.start, end=cut.end, bytes=len(cut.data))
             yield Piece(segment, AudioPart(cut.data, format=settings.format))
     elif delivery == "video":
-        for cut in _named(cut_video(recording.source, spans, video_settings(encoding), skip=skip), recording, plan):
+        cuts = cut_video(recording.source, spans, video_settings(encoding), skip=skip, seek=not plan.damaged)
+        for cut in _named(cuts, recording, plan):
             segment = replace(by_index[cut.index], start=cut.start, end=cut.end, bytes=len(cut.data))
             yield Piece(segment, VideoPart(cut.data, fps=encoding.fps))
     elif delivery == "frames":

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .cutting import AudioSettings, Segment, Span, VideoSettings, cut_audio, cut_video, pixel_size, split
 from .encoding import AudioFormat, audio_encoders, encode_audio, encode_gif, encode_image, encode_video, video_codec
-from .info import MediaInfo, MediaKind, image_size, probe
+from .info import MediaInfo, MediaKind, declared_duration, image_size, probe
 from .reading import MediaSource
 from .sampling import sample_frames
 from .silence import Loudness, loudness
@@ -45,6 +45,7 @@ __all__ = [
     "audio_encoders",
     "cut_audio",
     "cut_video",
+    "declared_duration",
     "encode_audio",
     "encode_gif",
     "encode_image",

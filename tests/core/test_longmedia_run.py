@@ -334,7 +334,8 @@ def test_a_recording_cut_short_is_planned_by_what_it_holds(tmp_path: Path) -> No
         result = pipeline.transcribe(cut)
     assert result.answers and result.answers[-1].end <= 25.01
     assert all(line.end is None or line.end <= 25.01 for line in result.lines)
-    assert result.plan.duration == pytest.approx(25.0) and result.complete
+    assert result.plan.duration == pytest.approx(25.0) and result.plan.declared_duration == pytest.approx(60.0)
+    assert result.partial and [(g.start, g.end, g.reason) for g in result.gaps] == [(25.0, 60.0, "past_end")]
 
 
 def test_progress_bars_go_to_stderr_only_when_asked(two_minutes: Path, capsys: pytest.CaptureFixture[str]) -> None:
