@@ -1,7 +1,8 @@
 """Every segment's lines, put together in the whole recording's time: ordered, overlaps deduplicated, rendered.
 
 Where segments overlap, the same words are heard twice; a line of a later segment that starts inside the
-overlap and says what a line of the earlier segment near the same time says is dropped.
+overlap and says what a line of the earlier segment near the same time says is dropped, and so is a sentence's
+head or tail that the other segment heard whole (see :func:`merge_lines`).
 
 Example:
     >>> a = [TimedLine(0.0, 2.0, "Hello there.", 0), TimedLine(9.0, 10.5, "See you soon.", 0)]
@@ -29,6 +30,8 @@ __all__ = ["merge_lines", "render_lines", "with_silences"]
 SAME_TEXT = 0.8
 #: Lines this many seconds apart or closer may be duplicates.
 SAME_TIME = 2.0
+#: Seconds on each side of a cut where the two segments may both have heard the same words.
+EDGE = 1.0
 
 
 def _normal(text: str) -> str:
@@ -41,17 +44,50 @@ def _same(a: TimedLine, b: TimedLine, slack: float) -> bool:
     return difflib.SequenceMatcher(None, _normal(a.text), _normal(b.text)).ratio() >= SAME_TEXT
 
 
+def _reach(line: TimedLine) -> float | None:
+    """Where a line ends, or starts when it has no end."""
+    return line.end if line.end is not None else line.start
+
+
+def _within(short: TimedLine, long: TimedLine, slack: float) -> bool:
+    """Whether ``short`` says part of what ``long`` says (a sentence's tail or head, heard in an overlap), at a
+    time inside it."""
+    if short.start is None or long.start is None or short is long:
+        return False
+    long_end = long.end if long.end is not None else long.start + slack
+    if not long.start - slack <= short.start <= long_end + slack:
+        return False
+    part, whole = _normal(short.text), _normal(long.text)
+    return bool(part) and len(part) < len(whole) and f" {part} " in f" {whole} "
+
+
 def merge_lines(per_segment: Sequence[Sequence[TimedLine]], spans: Sequence[tuple[float, float]]) -> list[TimedLine]:
-    """One ordered list from each segment's lines (in segment order) and the segments' ``(start, end)``."""
+    """One ordered list from each segment's lines (in segment order) and the segments' ``(start, end)``.
+
+    Near each cut (inside the overlap, or within :data:`EDGE` seconds of a cut without one), a later line that
+    says what an earlier one says is dropped, and so is a piece of a sentence that the other segment heard whole
+    (the earlier segment's cut-off head, or the later one's tail): the whole sentence is kept, once.
+
+    Example:
+        >>> a = [TimedLine(50.0, 58.0, "We will ship the release on Friday.", 0)]
+        >>> b = [TimedLine(55.0, 58.0, "release on Friday.", 1), TimedLine(59.0, 60.0, "Thanks.", 1)]
+        >>> [line.text for line in merge_lines([a, b], [(0.0, 58.0), (55.0, 90.0)])]
+        ['We will ship the release on Friday.', 'Thanks.']
+    """
     merged: list[TimedLine] = []
     previous: Sequence[TimedLine] = ()
     for number, lines in enumerate(per_segment):
         overlap_end = spans[number - 1][1] if number else None
         slack = max(SAME_TIME, (overlap_end - spans[number][0]) if overlap_end is not None else 0.0)
+        begins = spans[number][0] - EDGE
+        edge = [e for e in previous if overlap_end is not None and (_reach(e) or -1.0) >= begins]
         for line in lines:
-            inside = overlap_end is not None and line.start is not None and line.start < overlap_end
-            if inside and any(_same(line, earlier, slack) for earlier in previous):
+            near = overlap_end is not None and line.start is not None and line.start < overlap_end + EDGE
+            if near and any(_same(line, earlier, slack) or _within(line, earlier, slack) for earlier in edge):
                 continue
+            cut_off = [e for e in edge if near and _within(e, line, slack)]
+            if cut_off:  # the earlier segment heard only the start of this sentence: keep it whole
+                merged = [kept for kept in merged if not any(kept is e for e in cut_off)]
             merged.append(line)
         previous = lines
     timed_key = -1.0

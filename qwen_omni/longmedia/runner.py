@@ -8,7 +8,9 @@ the quota's pace, and merges the answers in the whole file's time:
   tells the limiter the tokens it is expected to use. A 429 that still arrives is waited out and retried.
 - **Concurrency.** At most ``concurrency`` requests in flight, counted by one :class:`~.concurrency.Slots`
   shared by every call on this object (and by other objects given the same ``Slots``), across files.
-- **Failures.** Each segment is retried (``retries``) on connection errors, 5xx, broken streams and 429s.
+- **Failures.** Each segment has one budget of tries, shared by the client's own retries and the pipeline's
+  (:mod:`qwen_omni.retry_budget`): at most ``retries`` tries after connection errors, 5xx and broken streams,
+  and 8 after 429s of the request rate, so a segment that always fails costs ``1 + retries`` requests.
   With ``on_error="skip"`` a segment that still fails is recorded in ``result.skipped`` with its reason;
   with ``"raise"`` a :class:`~qwen_omni.errors.SegmentFailedError` names the file and the segment and
   carries every answer already received in ``partial``. Nothing received is ever thrown away.
@@ -51,6 +53,7 @@ from ..errors import (
 from ..parts import TextPart
 from ..profiles import DEFAULT_MODEL, get_profile
 from ..request import Message, RequestOptions
+from ..retry_budget import retry_budget
 from ..stream import OmniResult
 from .cache import AnswerCache, CachedAnswer, cache_key
 from .concurrency import Slots
@@ -211,23 +214,21 @@ class _Run:
         message = Message("user", [piece.part, TextPart(prompt)])
         options = owner.request_options
         expected = segment.tokens_in + segment.tokens_out
-        attempt = waits = 0
-        while True:
-            try:
-                with owner._expect(expected):
-                    self.requests += 1
-                    result = await owner.ask([message], options)
-                break
-            except RateLimitError as exc:
-                if exc.code == "insufficient_quota" or waits >= RATE_LIMIT_WAITS:
-                    raise
-                waits += 1
-                await asyncio.sleep(owner.retry_delay * 2 ** min(waits, 5))
-            except QwenOmniError as exc:
-                if not _retryable(exc) or attempt >= owner.retries:
-                    raise
-                attempt += 1
-                await asyncio.sleep(owner.retry_delay * 2 ** (attempt - 1))
+        with retry_budget(retries=owner.retries, rate_waits=RATE_LIMIT_WAITS) as budget:
+            while True:
+                try:
+                    with owner._expect(expected):
+                        self.requests += 1
+                        result = await owner.ask([message], options)
+                    break
+                except RateLimitError as exc:
+                    if exc.code == "insufficient_quota" or not budget.take(exc):
+                        raise
+                    await asyncio.sleep(owner.retry_delay * 2 ** min(budget.waited, 5))
+                except QwenOmniError as exc:
+                    if not _retryable(exc) or not budget.take(exc):
+                        raise
+                    await asyncio.sleep(owner.retry_delay * 2 ** (budget.used - 1))
         usage = asdict(result.usage) if result.usage is not None else {}
         if owner.cache is not None and segment.index in self.keys:
             owner.cache.put(self.keys[segment.index], CachedAnswer(result.text, result.finish_reason, usage))
@@ -298,7 +299,8 @@ class LongMedia:
         reduce_model: the model that writes a summary from the segments' notes (default: ``model``).
         options: how to cut and encode (:class:`~.plan.PlanOptions`).
         concurrency: requests in flight at once, or a :class:`~.concurrency.Slots` to share with others.
-        retries: tries again per segment after a connection error, a 5xx or a broken stream.
+        retries: tries again per segment after a connection error, a 5xx or a broken stream: one budget that the
+            client's own retries share, so a segment that always fails sends ``1 + retries`` requests.
         retry_delay: seconds before the first retry (doubled each time).
         on_error: ``"raise"`` or ``"skip"`` (see the module docstring).
         cache: a folder (or an :class:`~.cache.AnswerCache`) for segment answers; None: no cache.

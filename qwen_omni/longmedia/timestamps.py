@@ -186,7 +186,8 @@ def timed_lines(
             if end < start or end - base > duration + TOLERANCE:
                 notes.append(f"segment {segment}: an end time ({end:.3f} s) was unusable; that line has no end")
             else:
-                stop = max(begin, offset + min(end - base, duration))
+                stop = offset + min(end - base, duration)
+                stop = stop if stop > begin else None  # a line clamped to nothing has no usable end
         lines.append(TimedLine(begin, stop, text, segment))
     if dropped:
         notes.append(
