@@ -63,7 +63,7 @@ from .inputs import Recording, RecordingLike, as_recording
 from .readahead import ReadAhead
 from .results import LongMediaResult, SegmentAnswer, SkippedSegment
 from .runner import LongMedia
-from .sync import iterate_in_thread
+from .sync import close_iterator, iterate_in_thread
 
 __all__ = ["DocumentSettings", "Source", "aload_documents", "check_keywords", "load_documents", "sources_of"]
 
@@ -281,14 +281,17 @@ class _Load(Generic[D]):
                 if isinstance(resolved, QwenOmniError):
                     await queue.put(failed_record(self._facts(source, None, "unknown", self.settings.mode), resolved))
                     return
+                records = self._records(number, source, resolved)
                 try:
-                    async for record in self._records(number, source, resolved):
+                    async for record in records:
                         await queue.put(record)
                 except QwenOmniError as exc:
                     if not self.skip:
                         self.failures.append((source.label, exc))
                         return
                     await queue.put(failed_record(self._facts(source, None, "unknown", self.settings.mode), exc))
+                finally:
+                    await close_iterator(records)
         except BaseException as exc:  # a bug, or cancellation: the consumer must hear of it, not wait forever
             await queue.put(exc)
             raise
@@ -353,7 +356,7 @@ class _Load(Generic[D]):
                     gate=paced,
                 )  # fmt: skip
             try:
-                async for outcome in outcomes:
+                async for outcome in outcomes:  # closed below, whatever stops this loop
                     if isinstance(outcome, LongMediaResult):
                         yield recording_record(facts, outcome)
                     elif not segments:
@@ -369,6 +372,8 @@ class _Load(Generic[D]):
                         if answer.index > failure.segment:
                             yield segment_record(facts, answer, count=count)
                 raise
+            finally:
+                await close_iterator(outcomes)
 
 
 def _kind_of(recording: Recording) -> str:
@@ -399,8 +404,12 @@ async def aload_documents(
         LoadFailedError: a recording failed (``on_error="raise"``), after the others in flight finished.
     """
     run = _Load(pipeline, sources, settings, make, progress=progress, read_ahead=read_ahead)
-    async for document in run.documents():
-        yield document
+    documents = run.documents()
+    try:
+        async for document in documents:
+            yield document
+    finally:
+        await close_iterator(documents)
 
 
 def load_documents(

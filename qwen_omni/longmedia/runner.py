@@ -74,7 +74,7 @@ from .results import (
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
 from .summary import reduce_notes
-from .sync import iterate_in_thread, run_sync
+from .sync import close_iterator, iterate_in_thread, run_sync
 from .timestamps import TimedLine, place_times, timed_lines
 
 __all__ = ["Ask", "Gate", "LongMedia", "OnError"]
@@ -429,10 +429,14 @@ class LongMedia:
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
-        async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
-                raise self._failure(run, outcome)
-            yield outcome
+        outcomes = run.outcomes()
+        try:
+            async for outcome in outcomes:
+                if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
+                    raise self._failure(run, outcome)
+                yield outcome
+        finally:  # closed at once when this generator is, so that its requests are cancelled now
+            await close_iterator(outcomes)
 
     def iter_segments(
         self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any
@@ -461,10 +465,14 @@ class LongMedia:
         if plan is None:
             plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
         run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
-        async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
-                raise self._failure(run, outcome)
-            yield outcome
+        outcomes = run.outcomes()
+        try:
+            async for outcome in outcomes:
+                if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
+                    raise self._failure(run, outcome)
+                yield outcome
+        finally:  # closed at once when this generator is, so that its requests are cancelled now
+            await close_iterator(outcomes)
         answers = run.received()
         skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
         result = self._result(run, answers, skipped, subtitle_format)

@@ -28,9 +28,17 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["iterate_in_thread", "run_sync"]
+__all__ = ["close_iterator", "iterate_in_thread", "run_sync"]
 
 T = TypeVar("T")
+
+
+async def close_iterator(iterator: AsyncIterator[Any]) -> None:
+    """Close an async generator now (its ``finally`` blocks run), as ``async for`` does not when the loop around it
+    is left by an exception raised outside the generator (a cancel while the caller holds an item)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -71,10 +79,14 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
 
     async def pump() -> None:
         try:
-            async for item in make():
-                items.put(("item", item))
-                await asked.wait()  # until the caller asks for the next one
-                asked.clear()
+            iterator = make()
+            try:
+                async for item in iterator:
+                    items.put(("item", item))
+                    await asked.wait()  # until the caller asks for the next one
+                    asked.clear()
+            finally:  # a cancel that lands while waiting for the caller (outside the iterator) still closes it
+                await close_iterator(iterator)
         except BaseException as exc:
             items.put(("error", exc))
             return

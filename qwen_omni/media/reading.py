@@ -73,21 +73,13 @@ def describe_source(source: MediaSource) -> str:
 
 def head_bytes(source: MediaSource) -> bytes:
     """The first bytes of the file, after checking that a path names an existing regular file."""
-    if isinstance(source, bytes | bytearray):
-        return bytes(source[:_HEAD_BYTES])
-    if _is_file_object(source):
-        handle: IO[bytes] = source  # type: ignore[assignment]
-        where = handle.tell()
-        head = handle.read(_HEAD_BYTES)
-        handle.seek(where)
-        return head
-    path = os.fspath(source)  # type: ignore[arg-type]
-    if not os.path.exists(path):
-        raise MediaError(f"{path} does not exist.")
-    if not os.path.isfile(path):
-        raise MediaError(f"{path} is not a file.")
-    with open(path, "rb") as file:
-        return file.read(_HEAD_BYTES)
+    if not isinstance(source, bytes | bytearray) and not _is_file_object(source):
+        path = os.fspath(source)  # type: ignore[arg-type]
+        if not os.path.exists(path):
+            raise MediaError(f"{path} does not exist.")
+        if not os.path.isfile(path):
+            raise MediaError(f"{path} is not a file.")
+    return read_head(source, _HEAD_BYTES)
 
 
 def read_head(source: MediaSource, count: int) -> bytes:
