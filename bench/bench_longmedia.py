@@ -32,8 +32,8 @@ import numpy as np
 
 from qwen_omni import OmniClient, samples
 from qwen_omni.emulator import Emulator
-from qwen_omni.longmedia import LongMedia, PlanOptions, RateLimiter, as_recording, make_plan, pieces
 from qwen_omni.emulator.decoding import decode_media
+from qwen_omni.longmedia import LongMedia, PlanOptions, RateLimiter, as_recording, make_plan, pieces
 from qwen_omni.media import encode_video
 from qwen_omni.media.encoding import AudioWriter
 
