@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, assert_never
 
 from .modes import clock
@@ -42,6 +43,13 @@ def _same(a: TimedLine, b: TimedLine, slack: float) -> bool:
     if a.start is None or b.start is None or abs(a.start - b.start) > slack:
         return False
     return difflib.SequenceMatcher(None, _normal(a.text), _normal(b.text)).ratio() >= SAME_TEXT
+
+
+def _spanning(kept: TimedLine, other: TimedLine) -> TimedLine:
+    """``kept``'s text over the time both lines cover."""
+    starts = [t for t in (kept.start, other.start) if t is not None]
+    ends = [t for t in (kept.end, other.end) if t is not None]
+    return replace(kept, start=min(starts) if starts else None, end=max(ends) if ends else None)
 
 
 def _reach(line: TimedLine) -> float | None:
@@ -83,7 +91,10 @@ def merge_lines(per_segment: Sequence[Sequence[TimedLine]], spans: Sequence[tupl
         edge = [e for e in previous if overlap_end is not None and (_reach(e) or -1.0) >= begins]
         for line in lines:
             near = overlap_end is not None and line.start is not None and line.start < overlap_end + EDGE
-            if near and any(_same(line, earlier, slack) or _within(line, earlier, slack) for earlier in edge):
+            twin = next((e for e in edge if near and (_same(line, e, slack) or _within(line, e, slack))), None)
+            if twin is not None:  # heard by both segments: kept once, spanning what both heard of it
+                merged = [_spanning(kept, line) if kept is twin else kept for kept in merged]
+                edge = [_spanning(e, line) if e is twin else e for e in edge]
                 continue
             cut_off = [e for e in edge if near and _within(e, line, slack)]
             if cut_off:  # the earlier segment heard only the start of this sentence: keep it whole

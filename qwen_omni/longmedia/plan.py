@@ -4,8 +4,11 @@ A file that fits every limit as it is (duration, size, data-URI size, input toke
 sent whole and unchanged. Otherwise it is cut into balanced segments and re-encoded compactly: speech as
 16 kHz mono MP3 (or Opus), as the practitioner's notes (reference source 002) advise; video as H.264 at a
 chosen frame rate and pixel budget (default 2 fps, the API's own default sampling, and 230,400 pixels, the
-guide's "fast review" budget; 921,600 for finer detail), or as a list of frames. Each cut is moved to the
-quietest moment within ``snap`` seconds, so fewer cuts land mid-word; segments may overlap.
+guide's "fast review" budget; 921,600 for finer detail), or as a list of frames; :class:`~.encodings.Encoding`
+records the choice, and it is what is sent. Each cut is moved to the quietest moment within ``snap`` seconds, so
+fewer cuts land mid-word; segments may overlap. Planning a cut decodes the sound once: stretches that cannot be
+decoded, a file shorter than its header says, and long silences (``skip_silence``) are found then, and told in
+the notes before anything is sent; long silences and long damaged stretches are not sent.
 
 A URL is sent as a URL (nothing is downloaded, so it cannot be cut): its duration is the caller's
 ``duration=`` if given, else unknown, and then it is planned as if it lasted the model's limit, the worst

@@ -33,8 +33,8 @@ __all__ = ["ReadAhead"]
 class ReadAhead:
     """At most ``limit`` segments sent ahead of the caller, over every recording of one load (module docstring).
 
-    ``stalls`` counts the times a request waited for the caller; :meth:`wait_for_stalls` lets another thread wait
-    for it (what a test uses to prove the bound with events, not timing).
+    ``stalls`` counts the times a request waited for the caller, and :meth:`wait_full` lets another thread wait
+    until every place is held (what a test uses to prove the bound with events, not timing).
     """
 
     def __init__(self, limit: int) -> None:
@@ -48,7 +48,7 @@ class ReadAhead:
         self._observed = threading.Condition()
 
     def __repr__(self) -> str:
-        return f"ReadAhead(limit={self.limit}, held={sum(len(v) for v in self._held.values())})"
+        return f"ReadAhead(limit={self.limit}, held={self.in_use})"
 
     def held(self, owner: int) -> set[int]:
         """The segments of ``owner`` sent (or being sent) whose documents the caller has not taken."""
@@ -60,8 +60,7 @@ class ReadAhead:
         return self._changed
 
     def _may_take(self, owner: int) -> bool:
-        total = sum(len(v) for v in self._held.values())
-        if total >= self.limit:
+        if self.in_use >= self.limit:
             return False
         if owner == self.head:
             return True
@@ -78,6 +77,18 @@ class ReadAhead:
                     self._observed.notify_all()
                 await changed.wait_for(lambda: self._may_take(owner))
             self._held.setdefault(owner, set()).add(index)
+        with self._observed:
+            self._observed.notify_all()
+
+    @property
+    def in_use(self) -> int:
+        """Places held: segments sent (or being sent) whose documents the caller has not taken."""
+        return sum(len(v) for v in self._held.values())
+
+    def wait_full(self, timeout: float) -> bool:
+        """Block (in another thread) until every place is held; True if that happened within ``timeout``."""
+        with self._observed:
+            return self._observed.wait_for(lambda: self.in_use >= self.limit, timeout)
 
     def give_back(self, owner: int, index: int) -> None:
         """The caller took segment ``index``'s document (a place never taken is ignored)."""
@@ -106,11 +117,6 @@ class ReadAhead:
         task = asyncio.get_running_loop().create_task(wake())
         _WAKING.add(task)
         task.add_done_callback(_WAKING.discard)
-
-    def wait_for_stalls(self, count: int, timeout: float) -> bool:
-        """Block (in another thread) until requests have waited for the caller ``count`` times; True if they did."""
-        with self._observed:
-            return self._observed.wait_for(lambda: self.stalls >= count, timeout)
 
 
 #: Wake-ups in flight (the loop keeps only weak references to tasks).

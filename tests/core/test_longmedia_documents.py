@@ -57,10 +57,13 @@ def test_a_lazy_load_keeps_at_most_concurrency_requests_ahead_of_the_caller(tmp_
         for record in documents:
             taken += 1
             # The producer has stopped because the caller has not asked for more: only now is the count settled.
-            if taken <= 10:  # from the eleventh on, every segment is sent: nothing is left to wait for
-                assert ahead.wait_for_stalls(taken, timeout=60), "the load never waited for its caller"
+            if taken <= 11:  # the twelfth is the last: nothing is left to send
+                # Every place held: the load has sent all it may and waits for the caller. Only now is the count
+                # settled; a load that does not wait for its caller never gets here.
+                assert ahead.wait_full(timeout=60), "the load never filled its places"
                 sent = len(emu.requests)
-                assert taken <= sent <= taken - 1 + 2, (taken, sent)  # taken - 1 given back, 2 places
+                assert sent <= taken - 1 + 2, (taken, sent)  # taken - 1 given back, 2 places
+            assert ahead.in_use <= 2
             assert record.metadata["segment_count"] == 4
         assert taken == 12 and len(emu.requests) == 12
 

