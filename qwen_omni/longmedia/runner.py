@@ -424,18 +424,42 @@ class LongMedia:
         ``timestamps`` and ``progress``, when given, replace ``custom_timestamps`` and ``progress`` for this call;
         ``gate`` is awaited before each segment is sent (see :data:`Gate`).
         """
+        run = await self._start(recording, mode, prompt, name, options, plan, timestamps, progress, gate)
+        checked = self._checked(run)
+        try:
+            async for outcome in checked:
+                yield outcome
+        finally:  # closed at once when this generator is, so that its requests are cancelled now
+            await close_iterator(checked)
+
+    async def _start(
+        self,
+        recording: RecordingLike,
+        mode: Mode,
+        prompt: str | None,
+        name: str | None,
+        options: PlanOptions | None,
+        plan: Plan | None,
+        timestamps: bool | None,
+        progress: bool | dict[str, Any] | None,
+        gate: Gate | None,
+    ) -> _Run:
+        """A run of ``recording`` (planned here, reading the file, unless ``plan`` is given)."""
         mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         if plan is None:
-            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
+            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)
+        return _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
+
+    async def _checked(self, run: _Run) -> AsyncIterator[SegmentOutcome]:
+        """``run``'s outcomes in order; with ``on_error="raise"``, a failed segment raises."""
         outcomes = run.outcomes()
         try:
             async for outcome in outcomes:
                 if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
                     raise self._failure(run, outcome)
                 yield outcome
-        finally:  # closed at once when this generator is, so that its requests are cancelled now
+        finally:
             await close_iterator(outcomes)
 
     def iter_segments(
@@ -460,19 +484,13 @@ class LongMedia:
     ) -> AsyncIterator[SegmentOutcome | LongMediaResult]:
         """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
         last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
-        mode = check_mode(mode)
-        rec = as_recording(recording, name=name)
-        if plan is None:
-            plan = await asyncio.to_thread(self.plan, rec, mode, prompt=prompt, options=options)  # reads the file
-        run = _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=progress, gate=gate)
-        outcomes = run.outcomes()
+        run = await self._start(recording, mode, prompt, name, options, plan, timestamps, progress, gate)
+        checked = self._checked(run)
         try:
-            async for outcome in outcomes:
-                if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
-                    raise self._failure(run, outcome)
+            async for outcome in checked:
                 yield outcome
         finally:  # closed at once when this generator is, so that its requests are cancelled now
-            await close_iterator(outcomes)
+            await close_iterator(checked)
         answers = run.received()
         skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
         result = self._result(run, answers, skipped, subtitle_format)
