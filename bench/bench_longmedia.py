@@ -11,8 +11,9 @@ Every figure is a ratio against a baseline from the same run:
 2. Peak memory of the pipeline cutting 10- and 60-minute recordings (16 kHz WAV on disk, cut for
    qwen-omni-turbo as 32 kb/s MP3), each in a fresh process: Python's peak (tracemalloc) and the process's
    peak RSS; the 60-minute figure over the 10-minute one. Baseline: the old ``split`` that returned a list.
-3. Bytes sent divided by source bytes, for a WAV, an MP3 (44.1 kHz, 128 kb/s) and an MP4 (640x360,
-   25 fps) source, on qwen3-omni-flash and qwen-omni-turbo.
+3. Bytes sent per source byte and per second of audio, for a 48 kHz stereo MP3 (128 kb/s), a 44.1 kHz WAV, a
+   16 kHz WAV and an MP4 (640x360, 25 fps), on qwen3-omni-flash and qwen-omni-turbo; each segment is decoded
+   to show the rate it was sent at (the baseline: the source's own bytes per second).
 
     .venv/bin/python bench/bench_longmedia.py [--scale 10] [--skip-memory]
 """
@@ -31,8 +32,10 @@ import numpy as np
 
 from qwen_omni import OmniClient, samples
 from qwen_omni.emulator import Emulator
+from qwen_omni.emulator.decoding import decode_media
 from qwen_omni.longmedia import LongMedia, PlanOptions, RateLimiter, as_recording, make_plan, pieces
 from qwen_omni.media import encode_video
+from qwen_omni.media.encoding import AudioWriter
 
 RPM, CONCURRENCY, LATENCY, WINDOW = 60, 8, 1.0, 60.0
 
@@ -117,30 +120,44 @@ def memory(folder: Path) -> None:
 
 
 def bytes_sent(folder: Path) -> None:
-    print("\n3. bytes sent / source bytes (what the pipeline would send; measured on the encoded segments)")
-    rate = 44_100
-    tone = samples.meeting_wav(600.0, sample_rate=rate)
-    mp3_path = folder / "talk.mp3"
-    from qwen_omni.media import transcode_audio
-
-    mp3_path.write_bytes(transcode_audio(tone, format="mp3", sample_rate=rate, bitrate=128_000))
-    wav_path = folder / "meeting.wav"
-    samples.write_meeting_wav(wav_path, 3600.0, sample_rate=16_000)
+    print(
+        "\n3. bytes sent per source byte and per second of audio (the encoded segments, decoded to check their rate; "
+        "the plan's 32 kb/s is 4,000 B/s)"
+    )
+    minutes = 10
+    speech = np.frombuffer(samples.meeting_wav(minutes * 60.0, sample_rate=48_000)[44:], dtype="<i2")
+    mp3_path = folder / "recorder.mp3"
+    with AudioWriter("mp3", 48_000, 2, bitrate=128_000) as writer:  # a recorder's or a phone's MP3
+        writer.write(np.stack([speech, (speech * 0.6).astype(np.int16)], axis=1).reshape(-1))
+        mp3_path.write_bytes(writer.finish())
+    wav_path = folder / "meeting44.wav"
+    samples.write_meeting_wav(wav_path, minutes * 60.0, sample_rate=44_100)
+    wav16_path = folder / "meeting16.wav"
+    samples.write_meeting_wav(wav16_path, 3600.0, sample_rate=16_000)
     mp4_path = folder / "promo.mp4"
     mp4_path.write_bytes(_video(180.0))
-    for path, what in (
-        (wav_path, "WAV 16 kHz mono, 60 min"),
-        (mp3_path, "MP3 44.1 kHz 128 kb/s, 10 min"),
-        (mp4_path, "MP4 640x360 25 fps, 3 min"),
+    for path, what, seconds in (
+        (mp3_path, f"MP3 48 kHz stereo 128 kb/s, {minutes} min", minutes * 60.0),
+        (wav_path, f"WAV 44.1 kHz mono, {minutes} min", minutes * 60.0),
+        (wav16_path, "WAV 16 kHz mono, 60 min", 3600.0),
+        (mp4_path, "MP4 640x360 25 fps, 3 min", 180.0),
     ):
         source = path.stat().st_size
         row = []
         for model in ("qwen3-omni-flash", "qwen-omni-turbo"):
             rec = as_recording(path)
             plan = make_plan(rec, model, "transcript" if path.suffix != ".mp4" else "description")
-            sent = sum(len(p.part.loaded.data or b"") for p in pieces(rec, plan))
-            row.append(f"{model} {sent / source:.3f} ({len(plan.segments)} segments, {plan.segments[0].delivery})")
-        print(f"   {what:30} {source / 1e6:6.1f} MB:  " + ";  ".join(row))
+            sent, rates = 0, set()
+            for piece in pieces(rec, plan):
+                data = piece.part.loaded.data or b""
+                sent += len(data)
+                rates.add(decode_media(data).sample_rate)
+            shown = "/".join(f"{r / 1000:g} kHz" for r in sorted(r for r in rates if r)) or "-"
+            row.append(
+                f"{model}: {sent / source:.3f} of the source, {sent / seconds:,.0f} B/s ({len(plan.segments)} "
+                f"{plan.segments[0].delivery} segments, sound {shown})"
+            )
+        print(f"   {what:32} {source / 1e6:6.1f} MB ({source / seconds:,.0f} B/s)\n      " + "\n      ".join(row))
 
 
 def _video(seconds: float) -> bytes:

@@ -78,6 +78,8 @@ class QwenOmniMediaLoader(BaseLoader):
             ``.documents``) or ``"skip"`` (an empty Document with ``metadata["error"]`` stands for what failed).
         cache_dir: keep each segment's answer in this folder, so that a rerun sends only what is missing.
         show_progress: a tqdm bar per recording on stderr (or tqdm's options as a dict).
+        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
+            in the whole recording (False: for prompts whose answers hold no times).
         metadata: added to every Document's metadata.
         **llm_kwargs: options of the ``ChatQwenOmni`` built when ``llm`` is not given.
 
@@ -106,6 +108,7 @@ class QwenOmniMediaLoader(BaseLoader):
         show_progress: bool | dict[str, Any] = False,
         reduce_model: str | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
+        timestamps: bool = True,
         metadata: Mapping[str, Any] | None = None,
         **llm_kwargs: Any,
     ) -> None:
@@ -121,7 +124,7 @@ class QwenOmniMediaLoader(BaseLoader):
         self.sources = sources
         self.metadata = dict(metadata or {})
         self.llm = llm or ChatQwenOmni(**llm_kwargs)
-        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format)
+        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format, timestamps)
         self.pipeline: LongMedia = build_pipeline(
             self.llm,
             rate_limiter=rate_limiter,

@@ -28,7 +28,7 @@ import asyncio
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -41,7 +41,7 @@ from qwen_omni.excerpt import shorten
 from qwen_omni.formats import MediaKind, extension, kind_from_name, normalize_audio_format
 from qwen_omni.local_media import LocalMediaPolicy, as_tool_told
 from qwen_omni.longmedia import LongMedia, as_recording
-from qwen_omni.longmedia.asking import aanswer
+from qwen_omni.longmedia.asking import MediaAnswer, aanswer_media
 from qwen_omni.longmedia.plan import whole_file_problems
 from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.profiles import AUDIO_INPUT_FORMATS
@@ -85,6 +85,14 @@ class QwenOmniMediaTool(BaseTool):
     documented quota, for this tool). Share one with other tools and loaders to keep them all within it."""
     cache_dir: Path | None = None
     """Keep each part's answer in this folder, so that asking again sends only what is missing."""
+    max_answer_tokens: int | None = None
+    """When the parts' answers together are longer, one more request combines them into one answer (in the whole
+    recording's time); None: what one answer of the model may hold. The parts stay in the ``ToolMessage``'s
+    ``artifact`` (a :class:`qwen_omni.longmedia.asking.MediaAnswer`)."""
+    timestamps: bool = True
+    """Tell each part how to count times and place every time of its answer in the whole recording (False: for
+    questions whose answers hold no times)."""
+    response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
 
     _pipeline: LongMedia | None = PrivateAttr(default=None)
 
@@ -141,19 +149,27 @@ class QwenOmniMediaTool(BaseTool):
         problems = whole_file_problems(as_recording(path), self.llm.model)
         return (path, problems) if problems else None
 
+    async def _answer(self, path: Path, question: str) -> MediaAnswer:
+        """A long recording asked part by part, in the whole recording's time."""
+        self.pipeline.custom_timestamps = self.timestamps
+        return await aanswer_media(
+            self.pipeline, as_recording(path), question, max_answer_tokens=self.max_answer_tokens
+        )
+
     def _run(
         self,
         source: str,
         question: str = "Describe it in detail.",
         kind: MediaKind | None = None,
         run_manager: CallbackManagerForToolRun | None = None,
-    ) -> str:
+    ) -> tuple[str, MediaAnswer | None]:
         try:
             if (long := self._long(source, kind)) is not None:
                 path, _ = long
-                return run_sync(aanswer(self.pipeline, as_recording(path), question))
+                answer = run_sync(self._answer(path, question))
+                return answer.text, answer
             config = {"callbacks": run_manager.get_child()} if run_manager else {}
-            return self.llm.invoke(self._message(source, question, kind), config=config).text  # type: ignore[arg-type]
+            return self.llm.invoke(self._message(source, question, kind), config=config).text, None  # type: ignore[arg-type]
         except FAILURES as exc:
             raise _told(exc) from exc
 
@@ -163,14 +179,15 @@ class QwenOmniMediaTool(BaseTool):
         question: str = "Describe it in detail.",
         kind: MediaKind | None = None,
         run_manager: AsyncCallbackManagerForToolRun | None = None,
-    ) -> str:
+    ) -> tuple[str, MediaAnswer | None]:
         try:
             if (long := await asyncio.to_thread(self._long, source, kind)) is not None:
                 path, _ = long
-                return await aanswer(self.pipeline, as_recording(path), question)
+                answer = await self._answer(path, question)
+                return answer.text, answer
             config = {"callbacks": run_manager.get_child()} if run_manager else {}
             message = await self.llm.ainvoke(self._message(source, question, kind), config=config)  # type: ignore[arg-type]
-            return message.text
+            return message.text, None
         except FAILURES as exc:
             raise _told(exc) from exc
 

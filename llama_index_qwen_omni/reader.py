@@ -44,6 +44,7 @@ from qwen_omni.longmedia import (
     load_documents,
     sources_of,
 )
+from qwen_omni.longmedia.loading import check_keywords
 from qwen_omni.longmedia.runner import OnError
 from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.ratelimit import RequestBudget
@@ -54,6 +55,8 @@ from .llm import QwenOmni
 __all__ = ["QwenOmniReader"]
 
 Items = RecordingLike | PurePath | Sequence[RecordingLike | PurePath]
+#: What the load methods take besides the file (SimpleDirectoryReader passes extra_info, and fs for fsspec).
+LOAD_KEYWORDS = ("extra_info", "fs", "name", "show_progress")
 
 
 def to_document(record: DocumentRecord) -> Document:
@@ -98,6 +101,8 @@ class QwenOmniReader(BaseReader):
         show_progress: a tqdm bar per recording on stderr (or tqdm's options as a dict).
         reduce_model: the model that writes a summary from the segments (default: the LLM's).
         subtitle_format: ``"srt"`` or ``"vtt"``, the whole-recording Document's format in ``"subtitles"`` mode.
+        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
+            in the whole recording (False: for prompts whose answers hold no times).
         **llm_kwargs: options of the ``QwenOmni`` built when ``llm`` is not given (``model``, ``api_key``...).
 
     ``load_data`` takes a path, bytes (``name=`` names them), a binary file object, a URL (sent as it is, never
@@ -131,6 +136,7 @@ class QwenOmniReader(BaseReader):
         show_progress: bool | dict[str, Any] = False,
         reduce_model: str | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
+        timestamps: bool = True,
         **llm_kwargs: Any,
     ) -> None:
         if llm is not None and llm_kwargs:
@@ -143,7 +149,7 @@ class QwenOmniReader(BaseReader):
         if segment_seconds is not None:
             options = dataclasses.replace(options, segment_seconds=float(segment_seconds))
         self.llm = llm or QwenOmni(**llm_kwargs)
-        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format)
+        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format, timestamps)
         self.pipeline: LongMedia = build_pipeline(
             self.llm,
             rate_limiter=rate_limiter,
@@ -177,18 +183,22 @@ class QwenOmniReader(BaseReader):
         fs: Any = None,
         *,
         name: str | None = None,
-        **_: Any,
+        show_progress: bool | dict[str, Any] | None = None,
+        **unknown: Any,
     ) -> Iterator[Document]:
-        """The Documents of ``file`` (one recording or a list), in order, each as soon as it is ready.
+        """The Documents of ``file`` (one recording or a list), in order, each as soon as it is ready; at most
+        ``max_concurrency`` requests run ahead of the Documents you have taken.
 
-        ``fs`` (an fsspec file system, as ``SimpleDirectoryReader`` passes it) holds the files named.
+        ``fs`` (an fsspec file system, as ``SimpleDirectoryReader`` passes it) holds the files named;
+        ``show_progress`` replaces the reader's own for this call.
 
         Raises:
-            InvalidRequestError: bad input (a missing file, an unknown mode), before any request is sent.
+            InvalidRequestError: bad input (a missing file, an unknown keyword), before any request is sent.
             LoadFailedError: with ``on_error="raise"``, after the recordings in flight are done.
         """
+        check_keywords("lazy_load_data", unknown, LOAD_KEYWORDS)
         sources = sources_of(_items(file), name=name, fs=fs, extra=extra_info)
-        return load_documents(self.pipeline, sources, self.settings, make=to_document)
+        return load_documents(self.pipeline, sources, self.settings, make=to_document, progress=show_progress)
 
     def load_data(
         self,
@@ -197,10 +207,12 @@ class QwenOmniReader(BaseReader):
         fs: Any = None,
         *,
         name: str | None = None,
-        **kwargs: Any,
+        show_progress: bool | dict[str, Any] | None = None,
+        **unknown: Any,
     ) -> list[Document]:
         """All Documents of ``file`` (one recording or a list); works as a ``SimpleDirectoryReader`` extractor."""
-        return run_sync(self.aload_data(file, extra_info, fs, name=name, **kwargs))
+        check_keywords("load_data", unknown, LOAD_KEYWORDS)
+        return run_sync(self.aload_data(file, extra_info, fs, name=name, show_progress=show_progress))
 
     async def aload_data(
         self,
@@ -209,10 +221,13 @@ class QwenOmniReader(BaseReader):
         fs: Any = None,
         *,
         name: str | None = None,
-        **_: Any,
+        show_progress: bool | dict[str, Any] | None = None,
+        **unknown: Any,
     ) -> list[Document]:
         """Like :meth:`load_data`, without blocking the event loop; several recordings are read at once."""
-        return [document async for document in self.aiter_data(file, extra_info, fs, name=name)]
+        check_keywords("aload_data", unknown, LOAD_KEYWORDS)
+        items = self.aiter_data(file, extra_info, fs, name=name, show_progress=show_progress)
+        return [document async for document in items]
 
     def aiter_data(
         self,
@@ -221,10 +236,11 @@ class QwenOmniReader(BaseReader):
         fs: Any = None,
         *,
         name: str | None = None,
+        show_progress: bool | dict[str, Any] | None = None,
     ) -> AsyncIterator[Document]:
         """The async form of :meth:`lazy_load_data`."""
         sources = sources_of(_items(file), name=name, fs=fs, extra=extra_info)
-        return aload_documents(self.pipeline, sources, self.settings, make=to_document)
+        return aload_documents(self.pipeline, sources, self.settings, make=to_document, progress=show_progress)
 
 
 def _items(file: Items) -> Any:

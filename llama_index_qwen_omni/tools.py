@@ -37,7 +37,7 @@ from qwen_omni.errors import LocalFileRefusedError, QwenOmniError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, as_tool_told
 from qwen_omni.longmedia import LongMedia, Recording, Slots, as_recording
-from qwen_omni.longmedia.asking import aanswer
+from qwen_omni.longmedia.asking import MediaAnswer, aanswer_media
 from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.ratelimit import RequestBudget
 from qwen_omni.sources import is_wire_url
@@ -93,6 +93,8 @@ def media_tool(
     max_concurrency: int | Slots = 4,
     rate_limiter: RequestBudget | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    max_answer_tokens: int | None = None,
+    timestamps: bool = True,
     **llm_kwargs: Any,
 ) -> MediaFunctionTool:
     """A tool that answers ``question`` about the media at ``source`` (see the module docstring).
@@ -105,6 +107,11 @@ def media_tool(
             call of the tool; or a ``Slots`` shared with readers and other tools.
         rate_limiter: the request and token budget of the tool's requests (default: the documented quota).
         cache_dir: keep each part's answer in this folder, so that asking again sends only what is missing.
+        max_answer_tokens: when the parts' answers together are longer, one more request combines them into one
+            answer (in the whole recording's time); None: what one answer of the model may hold. The parts stay in
+            the output's ``raw_output`` (a :class:`~qwen_omni.longmedia.asking.MediaAnswer`).
+        timestamps: each part is told how to count times and every time in its answer is placed in the whole
+            recording (False: for questions whose answers hold no times).
     """
     if llm is not None and llm_kwargs:
         raise QwenOmniError(f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both.")
@@ -130,11 +137,13 @@ def media_tool(
         path = policy.location(source, "source")
         return as_recording(Path(path))
 
-    async def aunderstand_media(source: str, question: str = "Describe it in detail.") -> str:
-        """Answer a question about an image, an audio recording or a video given by URL or path."""
-        return await aanswer(pipeline, recording(source), question)
+    pipeline.custom_timestamps = timestamps
 
-    def understand_media(source: str, question: str = "Describe it in detail.") -> str:
+    async def aunderstand_media(source: str, question: str = "Describe it in detail.") -> MediaAnswer:
+        """Answer a question about an image, an audio recording or a video given by URL or path."""
+        return await aanswer_media(pipeline, recording(source), question, max_answer_tokens=max_answer_tokens)
+
+    def understand_media(source: str, question: str = "Describe it in detail.") -> MediaAnswer:
         """Answer a question about an image, an audio recording or a video given by URL or path."""
         return run_sync(aunderstand_media(source, question))
 

@@ -37,6 +37,7 @@ from .error_mapping import map_error
 from .errors import APIError, APIProtocolError, APITimeoutError, QwenOmniError, RateLimitError
 from .request import payload_summary
 from .retry import is_transient
+from .retry_budget import take_retry
 from .stream import Delta, OmniResult, StreamAccumulator
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ class _Call:
             delay = needed = policy.delay(self.attempt, retry_after)
         if delay is None or needed is None or not self.deadline.allows(needed):
             return None  # a longer wait than the policy's cap, or than the deadline leaves: raise, with the wait
+        if not take_retry(error):
+            return None  # the caller's budget of tries for this work is spent (qwen_omni.retry_budget)
         self.attempt += 1
         logger.warning(
             "Qwen-Omni request failed (%s); retry %d of %d in %.2f s",

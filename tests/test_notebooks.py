@@ -33,7 +33,7 @@ EXPECTED = {
         "00:00:00,500 --> 00:00:04,900",  # the SRT, in the whole recording's time
         "last cue: 0:01:",
         "description-2 00:01:",  # a segment Document and its time
-        "time: 00:01:",  # the answer cites the moment's segment
+        "time: 00:00:40 - 00:01:20",  # the answer cites the moment's segment (00:01:10 lies in it)
         "answered from the segment at [",
     ),
     "realtime_voice.ipynb": (

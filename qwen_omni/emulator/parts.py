@@ -35,10 +35,12 @@ PART_TYPES: dict[str, PartKind] = {
 
 @dataclass(frozen=True)
 class PendingPart:
-    """A part as collected, with the inline bytes still at hand for probing (the first frame of a frame list)."""
+    """A part as collected, with the inline bytes still at hand for probing and decoding (``data`` is the first
+    frame of a frame list, ``images`` every inline frame)."""
 
     part: ReceivedPart
     data: bytes | None
+    images: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,8 @@ def _frames(part: Mapping[str, Any], index: int, where: str, count: _DataURICoun
         url=first.url if first else None,
         message_index=index,
     )
-    return PendingPart(received, inline[0].data if inline else None)
+    images = tuple(s.data for s in inline if s.data is not None)
+    return PendingPart(received, inline[0].data if inline else None, images)
 
 
 def _read_part(part: Any, index: int, where: str, count: _DataURICount) -> PendingPart | None:
@@ -183,8 +186,13 @@ def collect_parts(messages: list[Any]) -> Iterator[PendingPart]:
 
 
 def probed(pending: PendingPart) -> ReceivedPart:
-    """The part with :attr:`ReceivedPart.info` filled in from its inline bytes (None if unreadable)."""
+    """The part with :attr:`ReceivedPart.info` filled in from its inline bytes' headers and
+    :attr:`ReceivedPart.decoded` from decoding them whole (each None if unreadable)."""
+    import av
+
     from qwen_omni.media import probe
+
+    from .decoding import decode_frames, decode_media
 
     if pending.data is None:
         return pending.part
@@ -192,7 +200,11 @@ def probed(pending: PendingPart) -> ReceivedPart:
         info = probe(pending.data)
     except MediaError:
         return pending.part  # unreadable: info stays None, and the validator answers with DashScope's error
-    return replace(pending.part, info=info)
+    try:
+        decoded = decode_frames(pending.images) if pending.part.kind == "video_frames" else decode_media(pending.data)
+    except av.FFmpegError:
+        decoded = None
+    return replace(pending.part, info=info, decoded=decoded)
 
 
 __all__ = [

@@ -20,6 +20,8 @@ from .faults import Fault
 if TYPE_CHECKING:
     from qwen_omni.media import MediaInfo
 
+    from .decoding import DecodedMedia
+
 PartKind = Literal["text", "image", "audio", "video", "video_frames"]
 PartSource = Literal["url", "inline"]
 
@@ -36,6 +38,9 @@ class ReceivedPart:
         format: the ``input_audio.format`` field of an audio part.
         info: what :func:`qwen_omni.media.probe` found in inline data (the first frame of a frame list), or
             None for URLs and data it could not read.
+        decoded: what decoding the inline data whole found (:class:`~.decoding.DecodedMedia`: the sound's rate,
+            channels and real length, the pictures' size, count and times; every image of a frame list), or None
+            for URLs and data it could not decode.
         frame_count: the number of frames of a frame list.
         options: the keys sent beside the URL, such as ``fps``, ``min_pixels`` or ``max_pixels``.
         url: the URL of a URL part (None for inline data, which is never kept).
@@ -48,6 +53,7 @@ class ReceivedPart:
     size_bytes: int | None = None
     format: str | None = None
     info: MediaInfo | None = None
+    decoded: DecodedMedia | None = None
     frame_count: int | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     url: str | None = None

@@ -5,7 +5,9 @@ The framework-free core of every face (the LlamaIndex reader, the LangChain load
 
 - :mod:`.inputs`: what a recording can be (path, bytes, file object, URL).
 - :mod:`.limits`: every limit of one request of a model, for one segment.
-- :mod:`.plan`: the plan: segments within every limit, estimated bytes and tokens; the dry run.
+- :mod:`.plan`: the plan: segments within every limit, estimated bytes and tokens, damage and silence found
+  before sending; the dry run.
+- :mod:`.encodings`: how cut segments are encoded: what the plan states, the cutter writes and the notes say.
 - :mod:`.segments`: the plan made real: each segment as the part to send, produced lazily.
 - :mod:`.modes`: what each mode asks of a segment, telling it where it lies in the recording.
 - :mod:`.timestamps`: the answer's times found, shifted into the whole file's time, checked, ordered.
@@ -20,6 +22,8 @@ The framework-free core of every face (the LlamaIndex reader, the LangChain load
 - :mod:`.sync`: the sync forms of async work.
 - :mod:`.documents`: answers as documents (ids, texts, metadata), the conventions of every face.
 - :mod:`.loading`: many recordings into documents, in order, losing nothing.
+- :mod:`.readahead`: how far a lazy load may run ahead of its caller.
+- :mod:`.asking`: one question about a recording of any length, for an agent (one answer in the whole file's time).
 
 The request budget itself (:class:`~qwen_omni.ratelimit.RateLimiter`) belongs to the client, so that every
 request of one client shares it, the pipeline's and any other.
@@ -39,11 +43,13 @@ from ..ratelimit import RateLimiter, RedisBackend
 from .cache import AnswerCache
 from .concurrency import Slots
 from .documents import IMAGE_PROMPT, DocumentChoice, DocumentMode, DocumentRecord, RecordingFacts
+from .encodings import Encoding
 from .inputs import Recording, RecordingLike, as_recording
 from .loading import DocumentSettings, Source, aload_documents, load_documents, sources_of
 from .modes import MODES, Mode
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan
-from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment
+from .readahead import ReadAhead
+from .results import Gap, LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment
 from .runner import Ask, LongMedia, OnError
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
@@ -58,6 +64,8 @@ __all__ = [
     "DocumentMode",
     "DocumentRecord",
     "DocumentSettings",
+    "Encoding",
+    "Gap",
     "LongMedia",
     "LongMediaResult",
     "Mode",
@@ -68,6 +76,7 @@ __all__ = [
     "PlannedSegment",
     "Prices",
     "RateLimiter",
+    "ReadAhead",
     "Recording",
     "RecordingFacts",
     "RecordingLike",

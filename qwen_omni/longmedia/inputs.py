@@ -61,7 +61,10 @@ class Recording:
         raise ValueError(f"{self.name} is a URL; it is sent as it is, never read here.")
 
     def content_hash(self) -> str:
-        """SHA-256 of the file's bytes, read in 1 MB pieces (of the URL itself for a URL)."""
+        """SHA-256 of the file's bytes, read in 1 MB pieces (of the URL itself for a URL); read once."""
+        known = self.__dict__.get("_content_hash")
+        if known is not None:
+            return str(known)
         digest = hashlib.sha256()
         if self.url is not None:
             digest.update(self.url.encode())
@@ -76,6 +79,7 @@ class Recording:
             while chunk := self.file.read(_CHUNK):
                 digest.update(chunk)
             self.file.seek(where)
+        self.__dict__["_content_hash"] = digest.hexdigest()  # frozen: kept beside the fields, not as one
         return digest.hexdigest()
 
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import difflib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +52,7 @@ from .documents import (
     RecordingFacts,
     default_documents,
     failed_record,
+    prompt_id,
     recording_record,
     resolve_mode,
     segment_record,
@@ -57,11 +60,12 @@ from .documents import (
     source_id,
 )
 from .inputs import Recording, RecordingLike, as_recording
+from .readahead import ReadAhead
 from .results import LongMediaResult, SegmentAnswer, SkippedSegment
 from .runner import LongMedia
-from .sync import iterate_in_thread
+from .sync import close_iterator, iterate_in_thread
 
-__all__ = ["DocumentSettings", "Source", "aload_documents", "load_documents", "sources_of"]
+__all__ = ["DocumentSettings", "Source", "aload_documents", "check_keywords", "load_documents", "sources_of"]
 
 D = TypeVar("D")
 DOCUMENT_MODES: tuple[DocumentMode, ...] = get_args(DocumentMode)
@@ -80,6 +84,9 @@ class DocumentSettings:
         documents: ``"segments"``, ``"recording"`` or ``"both"``; None: ``"recording"`` for a summary, else
             ``"segments"``.
         subtitle_format: ``"srt"`` or ``"vtt"``, the whole-recording document's format in ``"subtitles"`` mode.
+        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
+            in the whole recording (False: for prompts whose answers hold no times; None: the pipeline's
+            ``custom_timestamps``, on by default).
     """
 
     mode: DocumentMode = "auto"
@@ -87,10 +94,13 @@ class DocumentSettings:
     image_prompt: str = IMAGE_PROMPT
     documents: DocumentChoice | None = None
     subtitle_format: Literal["srt", "vtt"] = "srt"
+    timestamps: bool | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in DOCUMENT_MODES:
-            raise InvalidRequestError(f"mode must be one of {', '.join(DOCUMENT_MODES)}; got {self.mode!r}.")
+            close = difflib.get_close_matches(str(self.mode), DOCUMENT_MODES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidRequestError(f"Unknown mode {self.mode!r}; the modes are {', '.join(DOCUMENT_MODES)}{hint}.")
         if self.mode == "custom" and not self.prompt:
             raise InvalidRequestError('mode="custom" asks each segment your own question: pass prompt="...".')
         if self.documents is not None and self.documents not in DOCUMENT_CHOICES:
@@ -187,8 +197,15 @@ class _Load(Generic[D]):
         sources: Sequence[Source],
         settings: DocumentSettings,
         make: Callable[[DocumentRecord], D],
+        *,
+        progress: bool | dict[str, Any] | None = None,
+        read_ahead: ReadAhead | None = None,
     ) -> None:
         self.pipeline, self.sources, self.settings, self.make = pipeline, sources, settings, make
+        self.progress = progress
+        # A load that hands out only whole-recording documents cannot be paced by them: no read-ahead bound then.
+        self.ahead = (read_ahead or ReadAhead(pipeline.slots.limit)) if settings.choice != "recording" else None
+        self.kinds: list[str] = []
         self.skip = pipeline.on_error == "skip"
         self.resolved: list[Recording | QwenOmniError | None] = []
         for source in sources:  # bad input is told before anything is sent
@@ -204,10 +221,27 @@ class _Load(Generic[D]):
         self.not_started: list[str] = []
         self.made: list[D] = []
 
+    def _probe_all(self) -> None:
+        """Every recording's kind, from its headers, before the first request (bad files are told first)."""
+        for number, source in enumerate(self.sources):
+            resolved = self.resolved[number]
+            if isinstance(resolved, QwenOmniError):
+                self.kinds.append("unknown")
+                continue
+            try:
+                with source.opened(resolved) as recording:
+                    self.kinds.append(_kind_of(recording))
+            except QwenOmniError as exc:
+                if not self.skip:
+                    raise
+                self.resolved[number] = exc
+                self.kinds.append("unknown")
+
     async def documents(self) -> AsyncIterator[D]:
+        await asyncio.to_thread(self._probe_all)
         tasks = [asyncio.create_task(self._work(number)) for number in range(len(self.sources))]
         try:
-            for queue in self.queues:
+            for number, queue in enumerate(self.queues):
                 while (item := await queue.get()) is not _END:
                     if isinstance(item, BaseException):
                         raise item
@@ -215,6 +249,11 @@ class _Load(Generic[D]):
                     document = self.make(item)
                     self.made.append(document)
                     yield document
+                    index = item.metadata.get("segment_index")
+                    if self.ahead is not None and isinstance(index, int):
+                        self.ahead.give_back(number, index)  # the caller took it and asks for more
+                if self.ahead is not None:
+                    self.ahead.finished(number)
         finally:
             for task in tasks:
                 task.cancel()
@@ -242,14 +281,17 @@ class _Load(Generic[D]):
                 if isinstance(resolved, QwenOmniError):
                     await queue.put(failed_record(self._facts(source, None, "unknown", self.settings.mode), resolved))
                     return
+                records = self._records(number, source, resolved)
                 try:
-                    async for record in self._records(source, resolved):
+                    async for record in records:
                         await queue.put(record)
                 except QwenOmniError as exc:
                     if not self.skip:
                         self.failures.append((source.label, exc))
                         return
                     await queue.put(failed_record(self._facts(source, None, "unknown", self.settings.mode), exc))
+                finally:
+                    await close_iterator(records)
         except BaseException as exc:  # a bug, or cancellation: the consumer must hear of it, not wait forever
             await queue.put(exc)
             raise
@@ -257,39 +299,64 @@ class _Load(Generic[D]):
             await queue.put(_END)
 
     def _facts(
-        self, source: Source, recording: Recording | None, kind: str, mode: str, duration: float | None = None
+        self,
+        source: Source,
+        recording: Recording | None,
+        kind: str,
+        mode: str,
+        duration: float | None = None,
+        prompt: str | None = None,
     ) -> RecordingFacts:
         model, extra = self.pipeline.model, source.extra
-        if recording is None or source.fs is not None:  # named by what the caller gave
+        key = prompt_id(mode, prompt)
+        if recording is None:  # it could not be read: named by what the caller gave
             item = source.item
             path = str(os.fspath(item)) if isinstance(item, str | os.PathLike) else None
             where = path if path is not None else source.label
-            name = recording.name if recording is not None else source.label
-            return RecordingFacts(where, name, where, kind, mode, model, duration, extra, path)
+            return RecordingFacts(where, source.label, where, kind, mode, model, duration, extra, path, key)
+        if source.fs is not None:  # a file of another file system: shown by the path the caller gave
+            path = str(os.fspath(source.item))  # type: ignore[arg-type]
+            return RecordingFacts(
+                source_id(recording), recording.name, path, kind, mode, model, duration, extra, path, key
+            )
         path = str(recording.path) if recording.path is not None else None
         shown = path or recording.url or recording.name
-        return RecordingFacts(source_id(recording), recording.name, shown, kind, mode, model, duration, extra, path)
+        return RecordingFacts(
+            source_id(recording), recording.name, shown, kind, mode, model, duration, extra, path, key
+        )
 
-    async def _records(self, source: Source, resolved: Recording | None) -> AsyncIterator[DocumentRecord]:
+    async def _records(self, number: int, source: Source, resolved: Recording | None) -> AsyncIterator[DocumentRecord]:
         settings, pipeline, choice = self.settings, self.pipeline, self.settings.choice
+        ahead = self.ahead
+
+        async def gate(index: int) -> None:
+            if ahead is not None:
+                await ahead.take(number, index)
+
         with source.opened(resolved) as recording:
-            kind = await asyncio.to_thread(_kind_of, recording)
+            kind = self.kinds[number]
             mode, prompt = resolve_mode(settings.mode, kind, settings.prompt, settings.image_prompt)
             plan = await asyncio.to_thread(pipeline.plan, recording, mode, prompt=prompt)
             duration = plan.duration if plan.duration_known else None
-            facts = await asyncio.to_thread(self._facts, source, recording, plan.kind, mode, duration)
+            facts = await asyncio.to_thread(self._facts, source, recording, plan.kind, mode, duration, prompt)
+            facts = dataclasses.replace(facts, damaged=plan.damaged)
             count = len(plan.segments)
             segments = choice != "recording" or plan.kind == "image"
             whole = choice != "segments" and plan.kind != "image"
             outcomes: AsyncIterator[SegmentAnswer | SkippedSegment | LongMediaResult]
+            paced = gate if segments else None
             if whole:
                 outcomes = pipeline.aiter_run(
-                    recording, mode, prompt=prompt, plan=plan, subtitle_format=settings.subtitle_format
-                )
+                    recording, mode, prompt=prompt, plan=plan, subtitle_format=settings.subtitle_format,
+                    timestamps=settings.timestamps, progress=self.progress, gate=paced,
+                )  # fmt: skip
             else:
-                outcomes = pipeline.aiter_segments(recording, mode, prompt=prompt, plan=plan)
+                outcomes = pipeline.aiter_segments(
+                    recording, mode, prompt=prompt, plan=plan, timestamps=settings.timestamps, progress=self.progress,
+                    gate=paced,
+                )  # fmt: skip
             try:
-                async for outcome in outcomes:
+                async for outcome in outcomes:  # closed below, whatever stops this loop
                     if isinstance(outcome, LongMediaResult):
                         yield recording_record(facts, outcome)
                     elif not segments:
@@ -305,6 +372,8 @@ class _Load(Generic[D]):
                         if answer.index > failure.segment:
                             yield segment_record(facts, answer, count=count)
                 raise
+            finally:
+                await close_iterator(outcomes)
 
 
 def _kind_of(recording: Recording) -> str:
@@ -320,18 +389,27 @@ async def aload_documents(
     settings: DocumentSettings,
     *,
     make: Callable[[DocumentRecord], D],
+    progress: bool | dict[str, Any] | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> AsyncIterator[D]:
     """The documents of ``sources``, in order, each as soon as it is ready (see the module docstring).
 
-    ``make`` turns each :class:`~.documents.DocumentRecord` into the caller's document type.
+    ``make`` turns each :class:`~.documents.DocumentRecord` into the caller's document type; ``progress``, when
+    given, replaces the pipeline's own for this call. At most ``read_ahead.limit`` segment requests (by default
+    the pipeline's concurrency) are sent for documents the caller has not taken yet (:mod:`.readahead`), and
+    every recording is probed before the first request.
 
     Raises:
         InvalidRequestError: bad input (a path that does not exist), before any request (``on_error="raise"``).
         LoadFailedError: a recording failed (``on_error="raise"``), after the others in flight finished.
     """
-    run = _Load(pipeline, sources, settings, make)
-    async for document in run.documents():
-        yield document
+    run = _Load(pipeline, sources, settings, make, progress=progress, read_ahead=read_ahead)
+    documents = run.documents()
+    try:
+        async for document in documents:
+            yield document
+    finally:
+        await close_iterator(documents)
 
 
 def load_documents(
@@ -340,6 +418,28 @@ def load_documents(
     settings: DocumentSettings,
     *,
     make: Callable[[DocumentRecord], D],
+    progress: bool | dict[str, Any] | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> Iterator[D]:
-    """The sync form of :func:`aload_documents` (the requests run on an event loop in a helper thread)."""
-    return iterate_in_thread(lambda: aload_documents(pipeline, sources, settings, make=make))
+    """The sync form of :func:`aload_documents` (the requests run on an event loop in a helper thread, which
+    takes the next document only when the caller asks for it)."""
+    return iterate_in_thread(
+        lambda: aload_documents(pipeline, sources, settings, make=make, progress=progress, read_ahead=read_ahead)
+    )
+
+
+def check_keywords(where: str, given: Mapping[str, Any], accepted: Sequence[str]) -> None:
+    """Refuse keywords a load method does not take, naming them and what it takes (a misspelled
+    ``show_progress`` must not be swallowed).
+
+    Example:
+        >>> check_keywords("load_data", {"shwo_progress": True}, ["extra_info", "fs", "name", "show_progress"])
+        Traceback (most recent call last):
+        ...
+        qwen_omni.errors.InvalidRequestError: load_data() got an unknown keyword 'shwo_progress' (did you mean \
+'show_progress'?); it takes extra_info, fs, name, show_progress.
+    """
+    for key in given:
+        close = difflib.get_close_matches(key, accepted, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidRequestError(f"{where}() got an unknown keyword {key!r}{hint}; it takes {', '.join(accepted)}.")

@@ -17,13 +17,17 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, assert_never
+from typing import Any, Literal, assert_never
+
+from ..errors import InvalidRequestError
 
 __all__ = [
     "MODES",
     "Mode",
     "Task",
     "Where",
+    "answers_prompt",
+    "check_mode",
     "clock",
     "output_tokens_per_second",
     "reduce_prompt",
@@ -74,6 +78,27 @@ def clock(seconds: float, *, millis: bool = False) -> str:
     return f"{text}.{rest % 1000:03d}" if millis else text
 
 
+def check_mode(mode: Any) -> Mode:
+    """``mode`` if it is one of :data:`MODES`, else a clear :class:`~qwen_omni.errors.InvalidRequestError`.
+
+    Example:
+        >>> check_mode("description")
+        'description'
+        >>> check_mode("describe")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qwen_omni.errors.InvalidRequestError: Unknown mode 'describe'; the modes are ... (did you mean 'description'?).
+    """
+    for known in MODES:
+        if mode == known:
+            return known
+    import difflib
+
+    close = difflib.get_close_matches(str(mode), MODES, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InvalidRequestError(f"Unknown mode {mode!r}; the modes are {', '.join(MODES)}{hint}.")
+
+
 def task_of(mode: Mode, *, summary_from: Literal["notes", "transcript"] = "notes") -> Task:
     """The segment request behind a mode (a summary's map step is timestamped notes, or the transcript)."""
     if mode == "transcript" or mode == "subtitles":
@@ -103,8 +128,9 @@ def _context(where: Where) -> str:
     )
 
 
-def segment_prompt(task: Task, where: Where, *, custom: str | None = None) -> str:
-    """The prompt for one segment (``custom`` is the caller's prompt, for the ``"custom"`` task)."""
+def segment_prompt(task: Task, where: Where, *, custom: str | None = None, times: bool = True) -> str:
+    """The prompt for one segment (``custom`` is the caller's prompt, for the ``"custom"`` task, which with
+    ``times`` is also told how to count any time it gives)."""
     noun = _noun(where.kind)
     relative = (
         f"Count every time from the start of this {noun}, which begins at 00:00:00,000, not from the start of "
@@ -134,6 +160,8 @@ def segment_prompt(task: Task, where: Where, *, custom: str | None = None) -> st
         if not custom:
             raise ValueError('mode="custom" needs prompt=...')
         context = _context(where)
+        if context and times:
+            context += f" If you mention times, give them as HH:MM:SS and {relative[0].lower()}{relative[1:]}"
         return f"{custom}\n\n{context}" if context else custom
     assert_never(task)
 
@@ -146,6 +174,18 @@ def reduce_prompt(name: str, duration: float, notes: str, *, missing: str | None
         "Their times are in the whole recording's time. Write a summary of the whole recording: its purpose, the "
         "main topics in order, decisions and action items. Cite the time (HH:MM:SS) of each point you mention."
         f"{gap}\n\nNotes:\n{notes}"
+    )
+
+
+def answers_prompt(question: str, name: str, duration: float, answers: str, *, missing: str | None = None) -> str:
+    """The prompt that turns the answers of every part of a recording to one question into one answer."""
+    gap = f"\nSome parts could not be read and have no answer: {missing}. Say so if it matters.\n" if missing else ""
+    return (
+        f"The question {question!r} was asked of each consecutive part of one recording, {name!r}, "
+        f"{clock(duration)} long. Below is each part's answer, marked with the part's time span; every time in them "
+        "is in the whole recording's time. Answer the question once, for the whole recording, from these answers. "
+        "Give every time you mention as HH:MM:SS in the whole recording's time."
+        f"{gap}\n\nAnswers:\n{answers}"
     )
 
 

@@ -8,7 +8,9 @@ the quota's pace, and merges the answers in the whole file's time:
   tells the limiter the tokens it is expected to use. A 429 that still arrives is waited out and retried.
 - **Concurrency.** At most ``concurrency`` requests in flight, counted by one :class:`~.concurrency.Slots`
   shared by every call on this object (and by other objects given the same ``Slots``), across files.
-- **Failures.** Each segment is retried (``retries``) on connection errors, 5xx, broken streams and 429s.
+- **Failures.** Each segment has one budget of tries, shared by the client's own retries and the pipeline's
+  (:mod:`qwen_omni.retry_budget`): at most ``retries`` tries after connection errors, 5xx and broken streams,
+  and 8 after 429s of the request rate, so a segment that always fails costs ``1 + retries`` requests.
   With ``on_error="skip"`` a segment that still fails is recorded in ``result.skipped`` with its reason;
   with ``"raise"`` a :class:`~qwen_omni.errors.SegmentFailedError` names the file and the segment and
   carries every answer already received in ``partial``. Nothing received is ever thrown away.
@@ -51,24 +53,36 @@ from ..errors import (
 from ..parts import TextPart
 from ..profiles import DEFAULT_MODEL, get_profile
 from ..request import Message, RequestOptions
+from ..retry_budget import retry_budget
 from ..stream import OmniResult
 from .cache import AnswerCache, CachedAnswer, cache_key
 from .concurrency import Slots
 from .inputs import Recording, RecordingLike, as_recording
-from .merge import merge_lines, render_lines
-from .modes import Mode, Task, Where, clock, segment_prompt, task_of
+from .merge import merge_lines, render_lines, with_silences
+from .modes import Mode, Task, Where, check_mode, clock, segment_prompt, task_of
 from .plan import Plan, PlannedSegment, PlanOptions, Prices, make_plan, prompt_token_estimate
 from .progress import ProgressSetting, RecordingProgress, recording_progress
-from .results import LongMediaResult, SegmentAnswer, SegmentOutcome, SkippedSegment, gather_notes
+from .results import (
+    LongMediaResult,
+    SegmentAnswer,
+    SegmentOutcome,
+    SkippedSegment,
+    gather_notes,
+    plan_gaps,
+    plan_notes,
+)
 from .segments import Piece, pieces
 from .subtitles import to_srt, to_vtt
 from .summary import reduce_notes
-from .sync import iterate_in_thread, run_sync
-from .timestamps import TimedLine, timed_lines
+from .sync import close_iterator, iterate_in_thread, run_sync
+from .timestamps import TimedLine, place_times, timed_lines
 
-__all__ = ["Ask", "LongMedia", "OnError"]
+__all__ = ["Ask", "Gate", "LongMedia", "OnError"]
 
 OnError = Literal["raise", "skip"]
+Gate = Callable[[int], Awaitable[None]]
+"""Awaited with a segment's index before it is cut and sent: how a lazy caller keeps requests from running ahead
+of what it has taken (:class:`~.readahead.ReadAhead`)."""
 Ask = Callable[[list[Message], RequestOptions], Awaitable[OmniResult]]
 """How a request is sent: ``client.acomplete`` by default; a framework face may pass its own (to be seen by
 its callbacks), as long as it goes through a client with the shared rate limiter."""
@@ -94,11 +108,16 @@ class _Run:
         plan: Plan,
         mode: Mode,
         prompt: str | None,
+        *,
+        timestamps: bool | None = None,
         progress: RecordingProgress | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.owner, self.recording, self.plan, self.mode, self.custom = owner, recording, plan, mode, prompt
+        self.gate = gate
         self.progress = progress or owner._progress(recording)
         self.task = owner.task(mode, plan.kind)
+        self.timed = self.task != "custom" or (owner.custom_timestamps if timestamps is None else timestamps)
         self.done: dict[int, SegmentOutcome] = {}
         self.requests = 0
         self._changed = asyncio.Event()
@@ -106,7 +125,9 @@ class _Run:
         self._in_flight: set[int] = set()
         count = len(plan.segments)
         self.prompts = {
-            s.index: segment_prompt(self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt)
+            s.index: segment_prompt(
+                self.task, Where(plan.kind, s.index, count, s.start, s.end), custom=prompt, times=self.timed
+            )
             for s in plan.segments
         }
         self.keys: dict[int, str] = {}
@@ -119,7 +140,7 @@ class _Run:
             return
         self.progress.stage("hashing")
         source = await asyncio.to_thread(self.recording.content_hash)
-        encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.audio_rate}/{self.plan.frame_size}"
+        encoding = repr(replace(self.plan.options, duration=None)) + f"/{self.plan.encoding!r}"
         for segment in self.plan.segments:
             key = cache_key(
                 source=source, start=segment.start, end=segment.end, delivery=segment.delivery, encoding=encoding,
@@ -135,10 +156,13 @@ class _Run:
         """Cut the segments not answered yet, one per free slot, and send each."""
         slots = self.owner.slots
         generator: Generator[Piece, None, None] = pieces(self.recording, self.plan, skip=set(self.done))
+        pending = iter([s.index for s in self.plan.segments if s.index not in self.done])
         to_cut = iter([s.index for s in self.plan.segments if s.index not in self.done])
         try:
             while True:
                 self.progress.stage("requests")
+                if self.gate is not None and (upcoming := next(pending, None)) is not None:
+                    await self.gate(upcoming)  # the caller has taken enough of what was sent before
                 await slots.aacquire()
                 self.progress.stage(f"encoding segment {next(to_cut, -1) + 1}/{len(self.plan.segments)}")
                 try:
@@ -168,7 +192,9 @@ class _Run:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         for segment in self.plan.segments:  # a span the media did not reach (its end had no sound or frame)
             if segment.index not in self.done:
-                self._settle(SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here"))
+                self._settle(
+                    SkippedSegment(segment.index, segment.start, segment.end, "the media has nothing here", empty=True)
+                )
 
     def _settle(self, outcome: SegmentOutcome) -> None:
         if outcome.index not in self.done:
@@ -198,23 +224,21 @@ class _Run:
         message = Message("user", [piece.part, TextPart(prompt)])
         options = owner.request_options
         expected = segment.tokens_in + segment.tokens_out
-        attempt = waits = 0
-        while True:
-            try:
-                with owner._expect(expected):
-                    self.requests += 1
-                    result = await owner.ask([message], options)
-                break
-            except RateLimitError as exc:
-                if exc.code == "insufficient_quota" or waits >= RATE_LIMIT_WAITS:
-                    raise
-                waits += 1
-                await asyncio.sleep(owner.retry_delay * 2 ** min(waits, 5))
-            except QwenOmniError as exc:
-                if not _retryable(exc) or attempt >= owner.retries:
-                    raise
-                attempt += 1
-                await asyncio.sleep(owner.retry_delay * 2 ** (attempt - 1))
+        with retry_budget(retries=owner.retries, rate_waits=RATE_LIMIT_WAITS) as budget:
+            while True:
+                try:
+                    with owner._expect(expected):
+                        self.requests += 1
+                        result = await owner.ask([message], options)
+                    break
+                except RateLimitError as exc:
+                    if exc.code == "insufficient_quota" or not budget.take(exc):
+                        raise
+                    await asyncio.sleep(owner.retry_delay * 2 ** min(budget.waited, 5))
+                except QwenOmniError as exc:
+                    if not _retryable(exc) or not budget.take(exc):
+                        raise
+                    await asyncio.sleep(owner.retry_delay * 2 ** (budget.used - 1))
         usage = asdict(result.usage) if result.usage is not None else {}
         if owner.cache is not None and segment.index in self.keys:
             owner.cache.put(self.keys[segment.index], CachedAnswer(result.text, result.finish_reason, usage))
@@ -223,10 +247,14 @@ class _Run:
     def _answer(
         self, segment: PlannedSegment, text: str, finish: str | None, usage: dict[str, Any], *, cached: bool
     ) -> SegmentAnswer:
-        timed = self.task != "custom" or self.owner.custom_timestamps
-        lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index) if timed else ([], ())
+        if not self.timed or self.plan.kind == "image":
+            return SegmentAnswer(segment.index, segment.start, segment.end, text, (), (), finish, usage, cached, text)
+        lines, notes = timed_lines(text, segment.start, segment.duration, segment=segment.index)
+        placed, placing = place_times(text, segment.start, segment.duration, segment=segment.index)
+        if self.task == "custom":  # prose: its times are placed where they stand, and it needs no time of its own
+            lines, notes = [line for line in lines if line.start is not None], placing
         return SegmentAnswer(
-            segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached
+            segment.index, segment.start, segment.end, text, tuple(lines), notes, finish, usage, cached, placed
         )
 
     # -- consuming ------------------------------------------------------------------------------------
@@ -275,7 +303,8 @@ class LongMedia:
         reduce_model: the model that writes a summary from the segments' notes (default: ``model``).
         options: how to cut and encode (:class:`~.plan.PlanOptions`).
         concurrency: requests in flight at once, or a :class:`~.concurrency.Slots` to share with others.
-        retries: tries again per segment after a connection error, a 5xx or a broken stream.
+        retries: tries again per segment after a connection error, a 5xx or a broken stream: one budget that the
+            client's own retries share, so a segment that always fails sends ``1 + retries`` requests.
         retry_delay: seconds before the first retry (doubled each time).
         on_error: ``"raise"`` or ``"skip"`` (see the module docstring).
         cache: a folder (or an :class:`~.cache.AnswerCache`) for segment answers; None: no cache.
@@ -283,7 +312,10 @@ class LongMedia:
             :class:`~.progress.Progress` that also counts each recording's segments for the caller.
         request_options: further options of every segment request (``temperature``, ``max_tokens``...);
             answers are text only.
-        custom_timestamps: parse and shift times in answers to a custom prompt too.
+        custom_timestamps: in answers to a custom prompt (:meth:`ask_each`, the faces' ``"custom"`` mode and agent
+            tools) too, tell each part how to count times and move every time into the whole recording's time
+            (on by default; a time that cannot be placed is marked, never guessed). Turn it off for prompts whose
+            answers hold no times; each call may also say ``timestamps=``.
         summary_from: what a summary's map step asks of each segment: ``"notes"`` (timestamped key points),
             ``"transcript"`` (a summary of the transcript; free after :meth:`transcribe` with a cache), or
             ``"auto"`` (the transcript for audio, where the speech is the content; notes for video).
@@ -304,7 +336,7 @@ class LongMedia:
         cache: str | os.PathLike[str] | AnswerCache | None = None,
         progress: ProgressSetting = False,
         request_options: RequestOptions | None = None,
-        custom_timestamps: bool = False,
+        custom_timestamps: bool = True,
         summary_from: Literal["auto", "notes", "transcript"] = "auto",
         ask: Ask | None = None,
     ) -> None:
@@ -338,12 +370,13 @@ class LongMedia:
 
     def task(self, mode: Mode, kind: str) -> Task:
         """What each segment is asked in ``mode``, for a recording of ``kind``."""
+        mode = check_mode(mode)
         if self.summary_from != "auto":
             return task_of(mode, summary_from=self.summary_from)
         return task_of(mode, summary_from="transcript" if kind == "audio" else "notes")
 
-    def _progress(self, recording: Recording) -> RecordingProgress:
-        return recording_progress(self.progress, recording, recording.name)
+    def _progress(self, recording: Recording, setting: ProgressSetting | None = None) -> RecordingProgress:
+        return recording_progress(self.progress if setting is None else setting, recording, recording.name)
 
     def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
         expect = getattr(self.client.rate_limiter, "expect", None)
@@ -360,7 +393,12 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
     ) -> Plan:
-        """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``)."""
+        """How ``recording`` would be sent; nothing is sent (the dry run: ``print(plan.describe())``).
+
+        Raises:
+            InvalidRequestError: an unknown ``mode`` (the message lists the modes).
+        """
+        mode = check_mode(mode)
         rec = as_recording(recording, name=name)
         template = segment_prompt(self.task(mode, "audio"), Where("audio", 0, 2, 0.0, 1.0), custom=prompt or "")
         return make_plan(
@@ -394,20 +432,54 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
         plan: Plan | None = None,
+        timestamps: bool | None = None,
+        progress: ProgressSetting | None = None,
+        gate: Gate | None = None,
     ) -> AsyncIterator[SegmentOutcome]:
         """Each segment's answer (or, with ``on_error="skip"``, the reason it has none), in order, as it comes.
 
-        ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice).
+        ``plan`` is one :meth:`plan` already made for this recording and mode (so that it is not made twice);
+        ``timestamps`` and ``progress``, when given, replace ``custom_timestamps`` and ``progress`` for this call;
+        ``gate`` is awaited before each segment is sent (see :data:`Gate`).
         """
+        run = await self._start(recording, mode, prompt, name, options, plan, timestamps, progress, gate)
+        checked = self._checked(run)
+        try:
+            async for outcome in checked:
+                yield outcome
+        finally:  # closed at once when this generator is, so that its requests are cancelled now
+            await close_iterator(checked)
+
+    async def _start(
+        self,
+        recording: RecordingLike,
+        mode: Mode,
+        prompt: str | None,
+        name: str | None,
+        options: PlanOptions | None,
+        plan: Plan | None,
+        timestamps: bool | None,
+        progress: ProgressSetting | None,
+        gate: Gate | None,
+    ) -> _Run:
+        """A run of ``recording`` (planned here, reading the file, unless ``plan`` is given)."""
+        mode = check_mode(mode)
         rec = as_recording(recording, name=name)
-        progress = self._progress(rec)
+        tracker = self._progress(rec, progress)
         if plan is None:
-            plan = await self._aplan(rec, mode, prompt, options, progress)
-        run = _Run(self, rec, plan, mode, prompt, progress)
-        async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
-                raise self._failure(run, outcome)
-            yield outcome
+            plan = await self._aplan(rec, mode, prompt, options, tracker)
+        return _Run(self, rec, plan, mode, prompt, timestamps=timestamps, progress=tracker, gate=gate)
+
+    async def _checked(self, run: _Run) -> AsyncIterator[SegmentOutcome]:
+        """``run``'s outcomes in order; with ``on_error="raise"``, a failed segment raises."""
+        outcomes = run.outcomes()
+        try:
+            async for outcome in outcomes:
+                if isinstance(outcome, SkippedSegment) and not outcome.empty and self.on_error == "raise":
+                    raise self._failure(run, outcome)
+                yield outcome
+        finally:
+            await close_iterator(outcomes)
 
     def iter_segments(
         self, recording: RecordingLike, mode: Mode = "transcript", **kwargs: Any
@@ -425,18 +497,19 @@ class LongMedia:
         options: PlanOptions | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
         plan: Plan | None = None,
+        timestamps: bool | None = None,
+        progress: ProgressSetting | None = None,
+        gate: Gate | None = None,
     ) -> AsyncIterator[SegmentOutcome | LongMediaResult]:
         """Each segment's outcome in order, as :meth:`aiter_segments` gives them, then the whole result (the
         last item, a :class:`~.results.LongMediaResult`): what a face needs to show both as they come."""
-        rec = as_recording(recording, name=name)
-        progress = self._progress(rec)
-        if plan is None:
-            plan = await self._aplan(rec, mode, prompt, options, progress)
-        run = _Run(self, rec, plan, mode, prompt, progress)
-        async for outcome in run.outcomes():
-            if isinstance(outcome, SkippedSegment) and self.on_error == "raise":
-                raise self._failure(run, outcome)
-            yield outcome
+        run = await self._start(recording, mode, prompt, name, options, plan, timestamps, progress, gate)
+        checked = self._checked(run)
+        try:
+            async for outcome in checked:
+                yield outcome
+        finally:  # closed at once when this generator is, so that its requests are cancelled now
+            await close_iterator(checked)
         answers = run.received()
         skipped = [o for _, o in sorted(run.done.items()) if isinstance(o, SkippedSegment)]
         result = self._result(run, answers, skipped, subtitle_format)
@@ -459,11 +532,22 @@ class LongMedia:
         name: str | None = None,
         options: PlanOptions | None = None,
         subtitle_format: Literal["srt", "vtt"] = "srt",
+        timestamps: bool | None = None,
+        progress: ProgressSetting | None = None,
     ) -> LongMediaResult:
-        """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`)."""
+        """The whole result for ``recording`` in ``mode`` (see :class:`~.results.LongMediaResult`).
+
+        ``timestamps`` (custom prompts: place their times in the recording) and ``progress`` replace the pipeline's
+        own settings for this call.
+
+        Raises:
+            InvalidRequestError: an unknown ``mode`` (the message lists them), before anything is sent.
+            SegmentFailedError: with ``on_error="raise"``, a segment that failed (``partial`` keeps what came).
+        """
         items = self.aiter_run(
-            recording, mode, prompt=prompt, name=name, options=options, subtitle_format=subtitle_format
-        )
+            recording, mode, prompt=prompt, name=name, options=options, subtitle_format=subtitle_format,
+            timestamps=timestamps, progress=progress,
+        )  # fmt: skip
         async for item in items:
             if isinstance(item, LongMediaResult):
                 return item
@@ -521,8 +605,8 @@ class LongMedia:
     ) -> LongMediaResult:
         plan, mode = run.plan, run.mode
         lines = merge_lines([a.lines for a in answers], [(a.start, a.end) for a in answers])
-        notes = gather_notes(answers, skipped)
-        text = self._render(mode, answers, lines, subtitle_format, notes)
+        notes = [*plan_notes(plan), *gather_notes(answers, skipped)]
+        text = self._render(mode, answers, lines, subtitle_format, notes, plan.silences)
         return LongMediaResult(
             name=run.recording.name,
             mode=mode,
@@ -535,6 +619,8 @@ class LongMedia:
             notes=tuple(notes),
             requests=run.requests,
             reduce_model=self.reduce_model if mode == "summary" else None,
+            gaps=tuple(plan_gaps(plan, skipped)),
+            silences=plan.silences,
         )
 
     @staticmethod
@@ -544,35 +630,45 @@ class LongMedia:
         lines: list[TimedLine],
         subtitle_format: Literal["srt", "vtt"],
         notes: list[str],
+        silences: tuple[tuple[float, float], ...] = (),
     ) -> str:
         if mode == "transcript" or mode == "summary":
-            return render_lines(lines, "caption")
+            return with_silences(render_lines(lines, "caption"), lines, silences)
         if mode == "description":
-            return render_lines(lines, "description")
+            return with_silences(render_lines(lines, "description"), lines, silences)
         if mode == "subtitles":
             text, cue_notes = to_srt(lines) if subtitle_format == "srt" else to_vtt(lines)
             notes.extend(cue_notes)
             return text
         if mode == "custom":
-            return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.text.strip()}" for a in answers)
+            return "\n\n".join(f"[{clock(a.start)} - {clock(a.end)}]\n{a.recording_text.strip()}" for a in answers)
         assert_never(mode)
+
+    async def ask_text(self, prompt: str) -> str:
+        """One text-only request to the reduce model, through the pipeline's client, rate budget and ``ask``
+        (the reduce step of a summary, or of an agent tool's answer)."""
+        options = replace(self.request_options, model=self.reduce_model)
+        with self._expect(prompt_token_estimate(prompt) + 1_000):
+            answer = await self.ask([Message("user", prompt)], options)
+        return answer.text
+
+    def reduce_budget(self) -> int:
+        """The tokens one reduce request's prompt may take: most of the reduce model's input."""
+        return int(get_profile(self.reduce_model, warn=False).max_input_tokens * 0.8)
 
     async def _summarise(self, result: LongMediaResult) -> LongMediaResult:
         missing = ", ".join(f"{clock(s.start)} to {clock(s.end)}" for s in result.skipped) or None
-        options = replace(self.request_options, model=self.reduce_model)
-        profile = get_profile(self.reduce_model, warn=False)
         requests = 0
 
         async def ask(prompt: str) -> str:
             nonlocal requests
             requests += 1
-            with self._expect(prompt_token_estimate(prompt) + 1_000):
-                answer = await self.ask([Message("user", prompt)], options)
-            return answer.text
+            return await self.ask_text(prompt)
 
         duration = result.plan.duration or (result.answers[-1].end if result.answers else 0.0)
-        budget = int(profile.max_input_tokens * 0.8)
         if not result.lines:
             return replace(result, text="", notes=(*result.notes, "nothing to summarise: no segment gave notes"))
-        summary = await reduce_notes(ask, result.name, duration, result.lines, budget_tokens=budget, missing=missing)
+        summary = await reduce_notes(
+            ask, result.name, duration, result.lines, budget_tokens=self.reduce_budget(), missing=missing
+        )
         return replace(result, text=summary.strip(), requests=result.requests + requests)

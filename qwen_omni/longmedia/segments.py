@@ -24,10 +24,11 @@ from ..errors import MediaError
 from ..media import AudioSettings, VideoSettings, cut_audio, cut_video, sample_frames
 from ..media import Segment as Cut
 from ..parts import AudioPart, ImagePart, VideoFramesPart, VideoPart, media_part
+from .encodings import Encoding
 from .inputs import Recording
 from .plan import Plan, PlannedSegment
 
-__all__ = ["Piece", "pieces"]
+__all__ = ["Piece", "audio_settings", "pieces", "video_settings"]
 
 SegmentPart = AudioPart | VideoPart | VideoFramesPart | ImagePart
 
@@ -63,33 +64,29 @@ def pieces(recording: Recording, plan: Plan, *, skip: Collection[int] = ()) -> G
     if delivery in ("whole", "url"):
         yield Piece(wanted[0], _whole(recording, plan))
         return
+    encoding = plan.encoding
+    if encoding is None:
+        raise ValueError(f"{recording.name}'s plan cuts segments but states no encoding for them")
     spans = [(s.start, s.end) for s in plan.segments]
-    options = plan.options
     by_index = {s.index: s for s in plan.segments}
     if delivery == "audio":
-        settings = AudioSettings(options.audio_format, plan.audio_rate, options.channel, options.audio_bitrate)
-        for cut in _named(cut_audio(recording.source, spans, settings, skip=skip), recording, plan):
+        settings = audio_settings(encoding)
+        seek = not plan.damaged  # a damaged file's times after a seek cannot be trusted: it is decoded through
+        for cut in _named(cut_audio(recording.source, spans, settings, skip=skip, seek=seek), recording, plan):
             segment = replace(by_index[cut.index], start=cut.start, end=cut.end, bytes=len(cut.data))
-            yield Piece(segment, AudioPart(cut.data, format=options.audio_format))
+            yield Piece(segment, AudioPart(cut.data, format=settings.format))
     elif delivery == "video":
-        video = VideoSettings(
-            fps=options.fps,
-            max_pixels=options.max_pixels,
-            video_bitrate=options.video_bitrate,
-            audio_sample_rate=16_000,
-            audio_channels=1,
-            audio_bitrate=options.audio_bitrate,
-        )
-        for cut in _named(cut_video(recording.source, spans, video, skip=skip), recording, plan):
+        cuts = cut_video(recording.source, spans, video_settings(encoding), skip=skip, seek=not plan.damaged)
+        for cut in _named(cuts, recording, plan):
             segment = replace(by_index[cut.index], start=cut.start, end=cut.end, bytes=len(cut.data))
-            yield Piece(segment, VideoPart(cut.data, fps=options.fps))
+            yield Piece(segment, VideoPart(cut.data, fps=encoding.fps))
     elif delivery == "frames":
-        side = max(plan.frame_size) if plan.frame_size else None
         for segment in wanted:
             try:
                 frames = sample_frames(
-                    recording.source, count=segment.frames or 2, max_side=side, start=segment.start, end=segment.end
-                )
+                    recording.source, count=segment.frames or 2, size=encoding.frame_size, start=segment.start,
+                    end=segment.end,
+                )  # fmt: skip
             except MediaError as exc:
                 raise MediaError(
                     f"{recording.name}, segment {segment.index + 1} of {len(plan.segments)}: {exc}"
@@ -99,6 +96,28 @@ def pieces(recording: Recording, plan: Plan, *, skip: Collection[int] = ()) -> G
             yield Piece(sent, VideoFramesPart(frames, fps=round(rate, 3)))
     else:
         assert_never(delivery)  # type: ignore[arg-type]
+
+
+def audio_settings(encoding: Encoding) -> AudioSettings:
+    """What :func:`~qwen_omni.media.cut_audio` writes for ``encoding``: its codec, rate, channel and bitrate."""
+    if encoding.audio_codec not in ("mp3", "opus") or encoding.sample_rate is None:
+        raise ValueError(f"an audio segment is MP3 or Opus with a sample rate; the plan states {encoding}")
+    return AudioSettings(encoding.audio_codec, encoding.sample_rate, encoding.channel, encoding.audio_bitrate)
+
+
+def video_settings(encoding: Encoding) -> VideoSettings:
+    """What :func:`~qwen_omni.media.cut_video` writes for ``encoding``: picture size, rate and bitrate, and the
+    sound's rate, channel and bitrate (or no sound)."""
+    return VideoSettings(
+        fps=encoding.fps,
+        size=encoding.frame_size,
+        video_bitrate=encoding.video_bitrate,
+        audio=encoding.audio_codec is not None,
+        audio_sample_rate=encoding.sample_rate,
+        audio_channels=encoding.channels,
+        audio_channel=encoding.channel,
+        audio_bitrate=encoding.audio_bitrate,
+    )
 
 
 def _named(cuts: Iterator[Cut], recording: Recording, plan: Plan) -> Iterator[Cut]:

@@ -49,7 +49,7 @@ def cues(
     guessed = 0
     for position, (index, line) in enumerate(timed):
         assert line.start is not None
-        end = line.end
+        end = line.end if line.end is not None and line.end > line.start else None  # never a zero-length cue
         if end is None:
             guessed += 1
             following = timed[position + 1][1].start if position + 1 < len(timed) else None

@@ -28,9 +28,17 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["iterate_in_thread", "run_sync"]
+__all__ = ["close_iterator", "iterate_in_thread", "run_sync"]
 
 T = TypeVar("T")
+
+
+async def close_iterator(iterator: AsyncIterator[Any]) -> None:
+    """Close an async generator now (its ``finally`` blocks run), as ``async for`` does not when the loop around it
+    is left by an exception raised outside the generator (a cancel while the caller holds an item)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -59,17 +67,26 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
     """The items of an async iterator, produced on an event loop in a helper thread, yielded here as they come.
 
-    Stopping early (``break``, closing the generator) cancels the work in the helper thread and waits for it.
+    The next item is asked of the async iterator only when the caller asks for it (as ``async for`` would), so
+    work paced by the caller (:class:`~.readahead.ReadAhead`) stays paced. Stopping early (``break``, closing
+    the generator) cancels the work in the helper thread and waits for it.
     """
     items: queue.Queue[tuple[str, Any]] = queue.Queue()
     loop = asyncio.new_event_loop()
     task_box: dict[str, asyncio.Task[None]] = {}
     context = contextvars.copy_context()
+    asked = asyncio.Event()
 
     async def pump() -> None:
         try:
-            async for item in make():
-                items.put(("item", item))
+            iterator = make()
+            try:
+                async for item in iterator:
+                    items.put(("item", item))
+                    await asked.wait()  # until the caller asks for the next one
+                    asked.clear()
+            finally:  # a cancel that lands while waiting for the caller (outside the iterator) still closes it
+                await close_iterator(iterator)
         except BaseException as exc:
             items.put(("error", exc))
             return
@@ -93,6 +110,8 @@ def iterate_in_thread(make: Callable[[], AsyncIterator[T]]) -> Iterator[T]:
             kind, value = items.get()
             if kind == "item":
                 yield value
+                with contextlib.suppress(RuntimeError):  # the loop closed: nothing is waiting for the signal
+                    loop.call_soon_threadsafe(asked.set)
             elif kind == "error":
                 raise value
             else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["TimedLine", "parse_time", "timed_lines"]
+__all__ = ["TimedLine", "parse_time", "place_times", "timed_lines"]
 
 _TIME = r"(?:\d{1,2}:)?\d{1,3}:\d{2}(?:[.,]\d{1,3})?"
 _ARROW = r"(?:-->|->|→|–|—|-|~|to)"
@@ -25,6 +25,10 @@ _STAMP = re.compile(
     rf"\[?\(?\s*(?P<start>{_TIME})\s*{_ARROW}\s*(?P<end>{_TIME})\s*\]?\)?\s*:?\s*"
     rf"|(?m:^\s*\[?\(?(?P<alone>{_TIME})\]?\)?\s*[:\-–]?\s*)"
 )
+#: Any time in running text: ``01:02:03``, ``02:03``, ``00:01:05,200`` (not ``16:9``, not part of a longer number).
+_ANY_TIME = re.compile(r"(?<![\d:.,])(?P<time>(?:\d{1,2}:)?\d{1,3}:\d{2}(?:[.,]\d{1,3})?)(?![\d:]|[.,]\d)")
+#: An answer that says the segment has nothing to transcribe: no line, and nothing to note.
+NO_SPEECH = re.compile(r"\W*(?:no speech|no one speaks|silence)\W*", re.IGNORECASE)
 #: Seconds a time may stray outside its segment and still count as inside (models round).
 TOLERANCE = 1.0
 
@@ -55,6 +59,73 @@ def parse_time(text: str) -> float:
     return seconds + (float(f"0.{fraction}") if fraction else 0.0)
 
 
+def _absolute(times: list[float], offset: float, duration: float) -> bool:
+    """Whether the model counted in the whole recording's time: every time lies in the segment's span there, and
+    some lie past the segment's own length."""
+    return (
+        offset > 0
+        and bool(times)
+        and max(times) > duration + TOLERANCE
+        and all(offset - TOLERANCE <= t <= offset + duration + TOLERANCE for t in times)
+    )
+
+
+def _written_like(seconds: float, original: str) -> str:
+    """``seconds`` written as ``original`` was: with hours if it had them (or needs them), with its fraction."""
+    whole, sep, fraction = original.replace(",", ".").partition(".")
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    text = f"{minutes:02d}:{rest // 1000:02d}"
+    if whole.count(":") == 2 or hours:
+        text = f"{hours:02d}:{text}"
+    if sep:
+        digits = len(fraction)
+        text += ("," if "," in original else ".") + f"{rest % 1000:03d}"[:digits]
+    return text
+
+
+def place_times(text: str, offset: float, duration: float, *, segment: int = 0) -> tuple[str, tuple[str, ...]]:
+    """``text`` with every time in it moved from the segment's clock into the whole recording's, and notes.
+
+    For answers that are prose (a custom prompt, an agent's question): a time anywhere in the text (``at 00:00:05``,
+    ``from 1:30 to 2:10``) counted from the segment's start is shifted by ``offset``; times already in the whole
+    recording's time (see :func:`timed_lines`) are kept. A time that lies outside the segment cannot be placed: it
+    is never guessed, but marked ``[unplaced 00:07:30]`` in the text, and a note says so.
+
+    Example:
+        >>> place_times("She starts at 00:00:05 and ends at 01:10.", 120.0, 90.0)
+        ('She starts at 00:02:05 and ends at 03:10.', ())
+        >>> place_times("At 00:07:30 he leaves.", 120.0, 90.0, segment=1)[0]
+        'At [unplaced 00:07:30] he leaves.'
+    """
+    found = list(_ANY_TIME.finditer(text))
+    if not found:
+        return text, ()
+    times = [parse_time(m.group("time")) for m in found]
+    base = offset if _absolute(times, offset, duration) else 0.0
+    notes = []
+    if base:
+        notes.append(f"segment {segment}: the model gave times in the whole recording's time; kept as they are")
+    pieces, last, unplaced = [], 0, []
+    for match, seconds in zip(found, times, strict=True):
+        pieces.append(text[last : match.start()])
+        original = match.group("time")
+        if -TOLERANCE <= seconds - base <= duration + TOLERANCE:
+            pieces.append(_written_like(offset + min(max(seconds - base, 0.0), duration), original))
+        else:
+            pieces.append(f"[unplaced {original}]")
+            unplaced.append(original)
+        last = match.end()
+    pieces.append(text[last:])
+    if unplaced:
+        notes.append(
+            f"segment {segment}: {len(unplaced)} time(s) lay outside the part (0 to {duration:.1f} s) and could not be "
+            f"placed in the recording: {', '.join(unplaced)}"
+        )
+    return "".join(pieces), tuple(notes)
+
+
 def _raw(text: str) -> tuple[str, list[tuple[float, float | None, str]]]:
     """The text before the first time, and each (start, end, text) from one time to the next."""
     matches = list(_STAMP.finditer(text))
@@ -82,11 +153,14 @@ def timed_lines(
     duration]`` and some lie past the segment's own length, the model answered in the whole file's time,
     and they are kept as they are.
     """
+    if NO_SPEECH.fullmatch(answer):
+        return [], ()
     head, found = _raw(answer)
     notes: list[str] = []
     lines: list[TimedLine] = []
     if head.strip() and found:
         lines.append(TimedLine(None, None, " ".join(head.split()), segment))
+        notes.append(f"segment {segment}: 1 line(s) came without a time; kept without one")
     if not found:
         text = " ".join(answer.split())
         if text:
@@ -94,11 +168,7 @@ def timed_lines(
             lines.append(TimedLine(None, None, text, segment))
         return lines, tuple(notes)
     times = [t for start, end, _ in found for t in (start, end) if t is not None]
-    absolute = (
-        offset > 0
-        and max(times) > duration + TOLERANCE
-        and all(offset - TOLERANCE <= t <= offset + duration + TOLERANCE for t in times)
-    )
+    absolute = _absolute(times, offset, duration)
     if absolute:
         notes.append(f"segment {segment}: the model gave times in the whole recording's time; kept as they are")
     base = offset if absolute else 0.0  # subtracting it gives the time within the segment
@@ -116,7 +186,8 @@ def timed_lines(
             if end < start or end - base > duration + TOLERANCE:
                 notes.append(f"segment {segment}: an end time ({end:.3f} s) was unusable; that line has no end")
             else:
-                stop = max(begin, offset + min(end - base, duration))
+                stop = offset + min(end - base, duration)
+                stop = stop if stop > begin else None  # a line clamped to nothing has no usable end
         lines.append(TimedLine(begin, stop, text, segment))
     if dropped:
         notes.append(

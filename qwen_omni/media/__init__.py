@@ -8,7 +8,9 @@ The package is the only part of ``qwen_omni`` that imports :mod:`av`. Its module
 - :mod:`~qwen_omni.media.cutting`: :func:`split`, :func:`cut_audio`, :func:`cut_video`: long media as
   pieces, produced lazily.
 - :mod:`~qwen_omni.media.transcoding`: :func:`transcode_audio`: any sound as mono 16 kHz MP3, Opus or WAV.
-- :mod:`~qwen_omni.media.silence`: :func:`loudness`: where a recording is quiet, to cut there.
+- :mod:`~qwen_omni.media.silence`: :func:`loudness`: where a recording is quiet (to cut there, or to leave it
+  out), where it is damaged, and where it really ends.
+- :mod:`~qwen_omni.media.placing`: decoded sound at its true time, past damaged stretches.
 - :mod:`~qwen_omni.media.encoding`: the writers (PNG, JPEG, GIF, WAV, MP3, Opus, MP4) and ``encode_*`` for
   NumPy arrays, which :mod:`qwen_omni.samples` uses to make sample media.
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from .cutting import AudioSettings, Segment, Span, VideoSettings, cut_audio, cut_video, pixel_size, split
 from .encoding import AudioFormat, audio_encoders, encode_audio, encode_gif, encode_image, encode_video, video_codec
-from .info import MediaInfo, MediaKind, image_size, probe
+from .info import MediaInfo, MediaKind, declared_duration, image_size, probe
 from .reading import MediaSource
 from .sampling import sample_frames
 from .silence import Loudness, loudness
@@ -45,6 +47,7 @@ __all__ = [
     "audio_encoders",
     "cut_audio",
     "cut_video",
+    "declared_duration",
     "encode_audio",
     "encode_gif",
     "encode_image",

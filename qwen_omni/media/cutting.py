@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from ..errors import MediaError
 from .encoding import AudioFormat, AudioWriter, Mp4Writer, aac_rate, layout
 from .info import IMAGE_FORMATS
+from .placing import HOLE_SECONDS, Damage, placed_audio
 from .reading import (
     EPSILON,
     MediaSource,
@@ -38,11 +39,11 @@ from .reading import (
     describe_source,
     frame_seconds,
     open_media,
-    seek,
     start_seconds,
     stream_duration,
     video_streams,
 )
+from .reading import seek as seek_to
 
 __all__ = ["AudioSettings", "Segment", "Span", "VideoSettings", "cut_audio", "cut_video", "split"]
 
@@ -103,10 +104,11 @@ class AudioSettings:
 class VideoSettings:
     """How :func:`cut_video` writes each piece (an MP4: H.264 or MPEG-4 Part 2, with AAC sound).
 
-    ``fps`` None keeps every frame, else keeps at most that many frames a second; ``max_pixels`` shrinks
-    frames to at most that area (keeping the aspect ratio); bitrates in bits per second (None: the
-    encoder's default); the sound keeps at most ``audio_channels`` channels at ``audio_sample_rate``
-    (None: the source's, at most stereo). ``audio=False`` drops the sound.
+    ``fps`` None keeps every frame, else keeps at most that many frames a second; ``size`` is the exact
+    ``(width, height)`` of every frame, else ``max_pixels`` shrinks frames to at most that area (keeping the
+    aspect ratio); bitrates in bits per second (None: the encoder's default); the sound keeps at most
+    ``audio_channels`` channels at ``audio_sample_rate`` (None: the source's, at most stereo), or with
+    ``audio_channel`` an index, only that channel of the source, as mono. ``audio=False`` drops the sound.
     """
 
     fps: float | None = None
@@ -116,6 +118,8 @@ class VideoSettings:
     audio_sample_rate: int | None = None
     audio_channels: int | None = None
     audio_bitrate: int | None = None
+    size: tuple[int, int] | None = None
+    audio_channel: Literal["mix"] | int = "mix"
 
 
 def _check_spans(spans: Sequence[Span]) -> None:
@@ -127,14 +131,15 @@ def _check_spans(spans: Sequence[Span]) -> None:
             raise ValueError(f"each span must have 0 <= start < end; got ({start}, {end}).")
 
 
-def _runs(spans: Sequence[Span], skip: Collection[int]) -> list[list[int]]:
-    """The wanted spans, grouped into runs decoded in one go (a gap over :data:`SEEK_GAP` starts a new run)."""
+def _runs(spans: Sequence[Span], skip: Collection[int], *, seek: bool = True) -> list[list[int]]:
+    """The wanted spans, grouped into runs decoded in one go (a gap over :data:`SEEK_GAP` starts a new run, unless
+    seeking is off: a damaged file's times after a seek cannot be trusted, so it is decoded through)."""
     runs: list[list[int]] = []
     reach = -math.inf
     for index, (start, end) in enumerate(spans):
         if index in skip:
             continue
-        if runs and start <= reach + SEEK_GAP:
+        if runs and (start <= reach + SEEK_GAP or not seek):
             runs[-1].append(index)
         else:
             runs.append([index])
@@ -181,11 +186,14 @@ def cut_audio(
     settings: AudioSettings | None = None,
     *,
     skip: Collection[int] = (),
+    seek: bool = True,
 ) -> Iterator[Segment]:
     """Yield a mono audio file for each span of ``source``'s first audio track, in order, as each completes.
 
     A span's piece ends where the audio does if the audio is shorter; a span with no audio at all gives no
-    piece. ``Segment.index`` is the span's position in ``spans``.
+    piece. ``Segment.index`` is the span's position in ``spans``. A damaged stretch (:mod:`.placing`) is cut as
+    silence, so every later sound keeps its time; ``seek=False`` decodes through instead of jumping over skipped
+    spans (for a damaged file, whose times after a seek cannot be trusted).
 
     Raises:
         MediaError: the source cannot be read, has no audio, or ``channel`` names a channel it lacks.
@@ -199,11 +207,11 @@ def cut_audio(
         if settings.channel != "mix" and not 0 <= settings.channel < channels:
             raise MediaError(f"{name} has {channels} audio channel(s); there is no channel {settings.channel}.")
         rate = settings.sample_rate or stream.codec_context.sample_rate
-        for number, run in enumerate(_runs(spans, skip)):
+        for number, run in enumerate(_runs(spans, skip, seek=seek)):
             first = spans[run[0]][0]
-            seeked = bool(number) or first > SEEK_GAP
+            seeked = seek and (bool(number) or first > SEEK_GAP)
             if seeked:
-                seek(container, stream, first - SEEK_MARGIN, name)
+                seek_to(container, stream, first - SEEK_MARGIN, name)
             yield from _AudioRun(container, stream, name, settings, rate).cut(spans, run, seeked=seeked)
 
 
@@ -222,50 +230,61 @@ class _AudioRun:
         )
 
     def cut(self, spans: Sequence[Span], run: list[int], *, seeked: bool) -> Iterator[Segment]:
-        bounds = {index: _bounds(spans[index], self.rate) for index in run}
-        writers: dict[int, AudioWriter] = {}
-        firsts: dict[int, int] = {}
-        position: int | None = None if seeked else 0  # the next sample, counted from the stream's start
-        waiting = list(run)
+        self.bounds = {index: _bounds(spans[index], self.rate) for index in run}
+        self.writers: dict[int, AudioWriter] = {}
+        self.firsts: dict[int, int] = {}
+        self.position: int | None = None if seeked else 0  # the next sample, counted from the stream's start
+        self.waiting = list(run)
+        items = placed_audio(self.container, self.stream, self.name)
         try:
-            for frame in itertools.chain(decoded(self.container, self.stream, self.name), [None]):
-                if position is None:
-                    if frame is None:
-                        break
-                    position = round(frame_seconds(frame, self.origin, 0.0) * self.rate)
+            for item in itertools.chain(items, [None]):
+                if isinstance(item, Damage):
+                    continue  # the next frame's true time says how long the hole is; it is cut as silence
+                frame = item.frame if item is not None else None
+                if item is not None:
+                    target = round(item.at * self.rate)
+                    if self.position is None:
+                        self.position = target
+                    elif target - self.position > HOLE_SECONDS * self.rate:  # keep every later sound at its time
+                        self._route(np.zeros(target - self.position, dtype=np.int16))
+                elif self.position is None:
+                    break
                 for out in self.resampler.resample(frame):
                     pcm = _pick(out, self.settings.channel)
                     if self.limit is not None:
-                        pcm = pcm[: max(0, self.limit - position)]
-                    for index in waiting:
-                        low, high = bounds[index]
-                        begin = max(low, position)
-                        stop = position + len(pcm) if high is None else min(high, position + len(pcm))
-                        if stop > begin:
-                            if index not in writers:
-                                writers[index] = AudioWriter(
-                                    self.settings.format, self.rate, 1, bitrate=self.settings.bitrate
-                                )
-                                firsts[index] = begin
-                            writers[index].write(pcm[begin - position : stop - position])
-                    position += len(pcm)
-                done = [
-                    i for i in waiting if frame is None or ((high := bounds[i][1]) is not None and high <= position)
-                ]
-                for index in done:
-                    waiting.remove(index)
-                    writer = writers.pop(index, None)
-                    if writer is not None:
-                        start, count = firsts[index], round(writer.seconds * self.rate)
-                        data = writer.finish()
-                        yield Segment(
-                            index, start / self.rate, (start + count) / self.rate, data, self.settings.container
-                        )
-                if not waiting:
+                        pcm = pcm[: max(0, self.limit - (self.position or 0))]
+                    self._route(pcm)
+                yield from self._finish(final=frame is None)
+                if not self.waiting:
                     return
         finally:
-            for writer in writers.values():
+            for writer in self.writers.values():
                 writer.close()
+
+    def _route(self, pcm: NDArray[np.int16]) -> None:
+        """Give each waiting span the samples of ``pcm`` it covers (``pcm`` starts at :attr:`position`)."""
+        position = self.position or 0
+        for index in self.waiting:
+            low, high = self.bounds[index]
+            begin = max(low, position)
+            stop = position + len(pcm) if high is None else min(high, position + len(pcm))
+            if stop > begin:
+                if index not in self.writers:
+                    self.writers[index] = AudioWriter(self.settings.format, self.rate, 1, bitrate=self.settings.bitrate)
+                    self.firsts[index] = begin
+                self.writers[index].write(pcm[begin - position : stop - position])
+        self.position = position + len(pcm)
+
+    def _finish(self, *, final: bool) -> Iterator[Segment]:
+        position = self.position or 0
+        done = [i for i in self.waiting if final or ((high := self.bounds[i][1]) is not None and high <= position)]
+        for index in done:
+            self.waiting.remove(index)
+            writer = self.writers.pop(index, None)
+            if writer is not None:
+                start, count = self.firsts[index], round(writer.seconds * self.rate)
+                data = writer.finish()
+                yield Segment(index, start / self.rate, (start + count) / self.rate, data, self.settings.container)
 
 
 # --------------------------------------------------------------------------------------------- video
@@ -304,17 +323,21 @@ class _VideoRun:
         self.out_rate = Fraction(settings.fps).limit_denominator(1000) if settings.fps else self.rate
         self.frame_seconds = float(1 / self.out_rate)
         self.origin = start_seconds(video)  # the first span starts with the video
-        self.width, self.height = pixel_size(video.codec_context.width, video.codec_context.height, settings.max_pixels)
+        self.width, self.height = settings.size or pixel_size(
+            video.codec_context.width, video.codec_context.height, settings.max_pixels
+        )
         self.audio = audio if settings.audio else None
         source_channels = audio.codec_context.channels if audio else 1
-        self.channels = min(settings.audio_channels or 2, source_channels, 2)
+        self.pick = settings.audio_channel
+        if self.pick != "mix" and not 0 <= self.pick < source_channels:
+            raise MediaError(f"the video's sound has {source_channels} channel(s); there is no channel {self.pick}.")
+        self.channels = 1 if self.pick != "mix" else min(settings.audio_channels or 2, source_channels, 2)
         self.audio_rate = (
             aac_rate(settings.audio_sample_rate or audio.codec_context.sample_rate) if self.audio and audio else None
         )
+        resampled = layout(self.channels) if self.pick == "mix" or audio is None else audio.layout
         self.resampler = (
-            av.AudioResampler(format="fltp", layout=layout(self.channels), rate=self.audio_rate)
-            if self.audio_rate
-            else None
+            av.AudioResampler(format="fltp", layout=resampled, rate=self.audio_rate) if self.audio_rate else None
         )
         self.audio_limit = (
             audio_limit(container, self.audio, self.audio_rate, self.origin) if self.audio and self.audio_rate else None
@@ -351,7 +374,9 @@ class _VideoRun:
         if slot > self.last_slot:
             self.last_slot = slot
             for index in self._covering(at):
-                self._writer(index).add_video(frame, at - self.spans[index][0], self.frame_seconds)
+                start, end = self.spans[index]
+                shown = min(self.frame_seconds, end - at) if math.isfinite(end) else self.frame_seconds
+                self._writer(index).add_video(frame, at - start, shown)
         yield from self._finish_before(min(self.video_done, self.audio_done))
 
     def add_audio(self, frame: av.AudioFrame | None) -> Iterator[Segment]:
@@ -361,7 +386,8 @@ class _VideoRun:
             self.audio_position = round(frame_seconds(frame, self.origin, 0.0) * self.audio_rate)
         rate = self.audio_rate
         for out in self.resampler.resample(frame):
-            pcm = out.to_ndarray().reshape(self.channels, -1).astype(np.float32)
+            planes = out.to_ndarray().astype(np.float32)
+            pcm = planes.reshape(self.channels, -1) if self.pick == "mix" else planes[self.pick : self.pick + 1]
             position = self.audio_position or 0
             if position < 0:  # audio from before the first video frame is dropped
                 pcm, position = pcm[:, -position:], 0
@@ -411,6 +437,7 @@ def cut_video(
     settings: VideoSettings | None = None,
     *,
     skip: Collection[int] = (),
+    seek: bool = True,
 ) -> Iterator[Segment]:
     """Yield an MP4 for each span of ``source`` (its first video and audio tracks), in order, as each completes.
 
@@ -427,11 +454,11 @@ def cut_video(
         video = videos[0]
         video.thread_type = "AUTO"
         audio = container.streams.audio[0] if container.streams.audio and settings.audio else None
-        for number, run in enumerate(_runs(spans, skip)):
+        for number, run in enumerate(_runs(spans, skip, seek=seek)):
             first = spans[run[0]][0]
-            seeked = bool(number) or first > SEEK_GAP
+            seeked = seek and (bool(number) or first > SEEK_GAP)
             if seeked:
-                seek(container, video, first - SEEK_MARGIN, name)
+                seek_to(container, video, first - SEEK_MARGIN, name)
             cutter = _VideoRun(video, audio, container, settings, spans, run, seeked=seeked)
             try:
                 for frame in decoded(container, (video, audio) if audio else video, name):

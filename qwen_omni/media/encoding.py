@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 from functools import cache
 from types import TracebackType
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import av
 import numpy as np
@@ -297,6 +297,7 @@ class Mp4Writer:
         self.width, self.height = max(2, width - width % 2), max(2, height - height % 2)
         self.end = 0.0  # seconds of content written, for the caller's bookkeeping
         self.frames = 0  # video frames written
+        self._durations: dict[int, int] = {}  # pts -> duration (in 1/TIMESCALE) of the pictures being encoded
         self._buffer = io.BytesIO()
         self._container = av.open(self._buffer, mode="w", format="mp4")
         codec = video_codec()
@@ -321,7 +322,8 @@ class Mp4Writer:
         """Add a frame shown from ``seconds`` (relative to this file's start) for ``duration``."""
         out = frame.reformat(width=self.width, height=self.height, format="yuv420p")
         out.pts, out.time_base = round(seconds * TIMESCALE), Fraction(1, TIMESCALE)
-        self._container.mux(self._video.encode(out))
+        self._durations[out.pts] = max(1, round(duration * TIMESCALE))
+        self._mux_video(self._video.encode(out))
         self.frames += 1
         self.end = max(self.end, seconds + duration)
 
@@ -335,9 +337,19 @@ class Mp4Writer:
         self._container.mux(self._audio.encode(frame))
         self.end = max(self.end, (start + samples.shape[1]) / rate)
 
+    def _mux_video(self, packets: list[av.Packet[Any]]) -> None:
+        """Mux with each picture's own duration: the last one's decides where the file ends (the muxer would
+        otherwise show it for a whole frame interval, past the end it was cut at)."""
+        for packet in packets:
+            if packet.pts is not None and packet.time_base is not None:
+                ticks = self._durations.pop(round(packet.pts * packet.time_base * TIMESCALE), None)
+                if ticks is not None:
+                    packet.duration = round(ticks / TIMESCALE / packet.time_base)
+        self._container.mux(packets)
+
     def finish(self) -> bytes:
         with self._container:
-            self._container.mux(self._video.encode(None))
+            self._mux_video(self._video.encode(None))
             if self._audio is not None:
                 self._container.mux(self._audio.encode(None))
         return self._buffer.getvalue()

@@ -24,12 +24,13 @@ from .reading import (
     describe_source,
     head_bytes,
     open_media,
+    read_head,
     source_size,
     stream_duration,
     video_streams,
 )
 
-__all__ = ["IMAGE_FORMATS", "MediaInfo", "MediaKind", "image_size", "probe"]
+__all__ = ["IMAGE_FORMATS", "MediaInfo", "MediaKind", "declared_duration", "image_size", "probe"]
 
 MediaKind = Literal["image", "audio", "video"]
 
@@ -196,3 +197,30 @@ def image_size(source: MediaSource) -> tuple[int, int] | None:
     if info.container not in IMAGE_FORMATS.values() or info.width is None or info.height is None:
         return None
     return info.width, info.height
+
+
+def declared_duration(source: MediaSource) -> float | None:
+    """What a WAV file's header says it lasts (its data chunk's size over its byte rate), which FFmpeg does not
+    report when the file is cut short (it reads to the real end); None for other files, whose header length
+    :func:`probe` already reports, and for a WAV written as a stream (no size in its header).
+
+    Example:
+        >>> from qwen_omni import samples
+        >>> wav = samples.tone_wav(10.0)
+        >>> declared_duration(wav[: len(wav) // 2]), round(probe(wav[: len(wav) // 2]).duration, 1)
+        (10.0, 5.0)
+    """
+    head = read_head(source, 4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    at, byte_rate = 12, 0
+    while at + 8 <= len(head):
+        chunk, size = head[at : at + 4], int.from_bytes(head[at + 4 : at + 8], "little")
+        if chunk == b"fmt " and at + 20 <= len(head):
+            byte_rate = int.from_bytes(head[at + 16 : at + 20], "little")
+        elif chunk == b"data":
+            if not byte_rate or size in (0, 0xFFFFFFFF):
+                return None
+            return size / byte_rate
+        at += 8 + size + size % 2
+    return None

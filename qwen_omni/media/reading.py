@@ -34,6 +34,7 @@ __all__ = [
     "frame_seconds",
     "head_bytes",
     "open_media",
+    "read_head",
     "source_size",
     "start_seconds",
     "stream_duration",
@@ -72,21 +73,27 @@ def describe_source(source: MediaSource) -> str:
 
 def head_bytes(source: MediaSource) -> bytes:
     """The first bytes of the file, after checking that a path names an existing regular file."""
+    if not isinstance(source, bytes | bytearray) and not _is_file_object(source):
+        path = os.fspath(source)  # type: ignore[arg-type]
+        if not os.path.exists(path):
+            raise MediaError(f"{path} does not exist.")
+        if not os.path.isfile(path):
+            raise MediaError(f"{path} is not a file.")
+    return read_head(source, _HEAD_BYTES)
+
+
+def read_head(source: MediaSource, count: int) -> bytes:
+    """The first ``count`` bytes of the file (fewer if it is shorter)."""
     if isinstance(source, bytes | bytearray):
-        return bytes(source[:_HEAD_BYTES])
+        return bytes(source[:count])
     if _is_file_object(source):
         handle: IO[bytes] = source  # type: ignore[assignment]
         where = handle.tell()
-        head = handle.read(_HEAD_BYTES)
+        head = handle.read(count)
         handle.seek(where)
         return head
-    path = os.fspath(source)  # type: ignore[arg-type]
-    if not os.path.exists(path):
-        raise MediaError(f"{path} does not exist.")
-    if not os.path.isfile(path):
-        raise MediaError(f"{path} is not a file.")
-    with open(path, "rb") as file:
-        return file.read(_HEAD_BYTES)
+    with open(os.fspath(source), "rb") as file:  # type: ignore[arg-type]
+        return bytes(file.read(count))
 
 
 def source_size(source: MediaSource) -> int:
@@ -168,12 +175,23 @@ def decoded(
     streams: av.VideoStream | av.AudioStream | tuple[av.VideoStream, av.AudioStream],
     name: str,
 ) -> Iterator[Any]:
-    """Decode the frames of ``streams`` in file order; a corrupt file becomes a :class:`MediaError`."""
+    """Decode the frames of ``streams`` in file order, past damage: a packet that fails to decode is skipped, and
+    a demuxer that gives up ends the media there. A file of which nothing decodes is a :class:`MediaError`."""
+    failure: av.FFmpegError | None = None
+    decoded_any = False
     try:
         for packet in container.demux(streams):
-            yield from packet.decode()
+            try:
+                frames = packet.decode()
+            except av.FFmpegError as exc:
+                failure = exc
+                continue
+            decoded_any = decoded_any or bool(frames)
+            yield from frames
     except av.FFmpegError as exc:
-        raise MediaError(f"cannot decode {name}: {av_message(exc)}") from exc
+        failure = exc
+    if failure is not None and not decoded_any:
+        raise MediaError(f"cannot decode {name}: {av_message(failure)}") from failure
 
 
 def seek(container: InputContainer, stream: av.VideoStream | av.AudioStream, seconds: float, name: str) -> None:

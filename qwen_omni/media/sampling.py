@@ -121,6 +121,7 @@ def sample_frames(
     fps: float | None = None,
     count: int | None = None,
     max_side: int | None = None,
+    size: tuple[int, int] | None = None,
     quality: int = 85,
     start: float = 0.0,
     end: float | None = None,
@@ -131,8 +132,8 @@ def sample_frames(
     ``end``) or ``count`` (exactly that many frames, evenly spaced over ``[start, end)``). ``end`` defaults
     to the end of the video. Each time takes the frame on screen at that moment. ``max_side`` shrinks
     frames so their longer side is at most that many pixels, keeping the aspect ratio (scaled sides are
-    even). Far-apart moments are reached by seeking, so the cost follows the number of frames asked for,
-    not the length of the video.
+    even); ``size`` instead gives every frame's exact ``(width, height)``. Far-apart moments are reached by
+    seeking, so the cost follows the number of frames asked for, not the length of the video.
 
     Example:
         >>> from qwen_omni import samples
@@ -162,7 +163,7 @@ def sample_frames(
             if frame is None:
                 raise MediaError(f"no frame could be decoded from {name}.")
             if last[0] is not frame:
-                width, height = scaled_size(frame.width, frame.height, max_side)
+                width, height = size or scaled_size(frame.width, frame.height, max_side)
                 last = (frame, encode_still(frame.reformat(width=width, height=height), "mjpeg", quality))
             jpegs.append(last[1])
     return jpegs

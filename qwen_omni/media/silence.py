@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import MediaError
-from .reading import MediaSource, decoded, describe_source, open_media
+from .placing import Damage, placed_audio
+from .reading import MediaSource, describe_source, open_media
 
 __all__ = ["Loudness", "loudness"]
 
@@ -34,14 +35,38 @@ HOP_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class Loudness:
-    """The RMS level of the audio (0..1 of full scale) for each ``hop`` seconds, from time 0."""
+    """The RMS level of the audio (0..1 of full scale) for each ``hop`` seconds, from time 0, in the file's true
+    time: a stretch that could not be decoded counts as silent and is listed in ``damaged`` (``(start, end)`` in
+    seconds). ``end`` is where the decoded audio really ends (a truncated file ends before its header says)."""
 
     hop: float
     rms: NDArray[np.float32]
+    damaged: tuple[tuple[float, float], ...] = ()
+    end: float | None = None
 
     @property
     def duration(self) -> float:
         return len(self.rms) * self.hop
+
+    def quiet(self, *, level_db: float, min_seconds: float) -> list[tuple[float, float]]:
+        """The stretches at least ``min_seconds`` long whose level stays under ``level_db`` (dB of full scale).
+
+        Example:
+            >>> env = Loudness(0.5, np.array([0.3, 0.0, 0.0, 0.0, 0.0, 0.3], dtype=np.float32))
+            >>> env.quiet(level_db=-60, min_seconds=1.5)
+            [(0.5, 2.5)]
+        """
+        if not len(self.rms):
+            return []
+        floor = np.float32(10 ** (level_db / 20))
+        quiet = np.concatenate([[False], self.rms < floor, [False]])
+        edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+        spans = []
+        for first, last in zip(edges[::2], edges[1::2], strict=True):
+            start, end = first * self.hop, min(last * self.hop, self.duration)
+            if end - start >= min_seconds:
+                spans.append((float(start), float(end)))
+        return spans
 
     def quietest(self, around: float, *, window: float) -> float:
         """The middle of the quietest hop within ``window`` seconds of ``around`` (the nearest, on a tie).
@@ -74,10 +99,10 @@ def _mono(frame: av.AudioFrame) -> NDArray[np.float32]:
 
 
 def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
-    """The loudness envelope of ``source``'s first audio track (all channels mixed).
+    """The loudness envelope of ``source``'s first audio track (all channels mixed), decoding past damage.
 
     Raises:
-        MediaError: the source cannot be read or has no audio.
+        MediaError: the source cannot be read, has no audio, or none of it decodes.
     """
     name = describe_source(source)
     with open_media(source) as container:
@@ -89,6 +114,8 @@ def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
         levels: list[NDArray[np.float32]] = []
         pending: list[NDArray[np.float32]] = []
         held = 0
+        position = 0  # samples of true time covered so far
+        damaged: list[tuple[float, float]] = []
 
         def flush(final: bool) -> None:
             nonlocal pending, held
@@ -103,12 +130,22 @@ def loudness(source: MediaSource, *, hop: float = HOP_SECONDS) -> Loudness:
             pending = [pcm[whole:]] if whole < len(pcm) else []
             held = len(pcm) - whole
 
-        for frame in decoded(container, stream, name):
-            samples = _mono(frame)
+        def add(samples: NDArray[np.float32]) -> None:
+            nonlocal held, position
             pending.append(samples)
             held += len(samples)
+            position += len(samples)
             if held >= rate:  # a second at a time keeps numpy's work in big pieces
                 flush(final=False)
+
+        for item in placed_audio(container, stream, name):
+            if isinstance(item, Damage):
+                damaged.append((item.start, item.end))
+                continue
+            gap = round(item.at * rate) - position
+            if gap > 0:  # a hole (damage, or missing time): silent in the envelope, at its true place
+                add(np.zeros(gap, dtype=np.float32))
+            add(_mono(item.frame))
         flush(final=True)
     rms = np.concatenate(levels) if levels else np.zeros(0, dtype=np.float32)
-    return Loudness(hop=per_hop / rate, rms=rms)
+    return Loudness(hop=per_hop / rate, rms=rms, damaged=tuple(damaged), end=position / rate)

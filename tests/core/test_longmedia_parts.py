@@ -131,7 +131,7 @@ def test_video_plans_keep_to_duration_tokens_and_frames() -> None:
 
 
 def test_video_fps_and_pixels_shape_the_tokens() -> None:
-    clip = as_recording(samples.meeting_mp4(60.0, width=320, height=180), name="demo.mp4")
+    clip = as_recording(samples.meeting_mp4(60.0, fps=4, width=320, height=180), name="demo.mp4")
     sparse = make_plan(clip, "qwen3.5-omni-plus", "description", PlanOptions(fps=1, send_whole=False))
     dense = make_plan(clip, "qwen3.5-omni-plus", "description", PlanOptions(fps=4, send_whole=False))
     assert dense.tokens_in > 3 * sparse.tokens_in

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import srt
+from emulator_support import content_id
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
@@ -53,7 +54,7 @@ def test_lazy_load_gives_one_document_per_segment_in_the_recordings_time(
     assert isinstance(made, BaseLoader)
     documents = list(made.lazy_load())
     assert len(documents) == len(emu.requests) >= 3 and all(isinstance(d, Document) for d in documents)
-    assert [d.id for d in documents] == [f"{path}#transcript-{i}" for i in range(len(documents))]
+    assert [d.id for d in documents] == [f"{content_id(path)}#transcript-{i}" for i in range(len(documents))]
     first, last = documents[0].metadata, documents[-1].metadata
     assert (first["source"], first["file_name"], first["meeting"]) == (str(path), "standup.wav", "standup")
     assert (first["start"], last["end"]) == (0.0, pytest.approx(40.0)) and last["segment_count"] == len(documents)
@@ -84,7 +85,7 @@ def test_every_mode_and_input(loader: Make, emu: Emulator, media: dict[str, Path
     described = loader(media["demo.mp4"], segment_seconds=10).load()
     assert all(d.metadata["mode"] == "description" and " – " in d.page_content for d in described)
     *segments, whole = loader(media["standup.wav"], mode="subtitles", documents="both", segment_seconds=15).load()
-    assert whole.id == f"{media['standup.wav']}#subtitles" and len(list(srt.parse(whole.page_content))) > 3
+    assert whole.id == f"{content_id(media['standup.wav'])}#subtitles" and len(list(srt.parse(whole.page_content))) > 3
     (summary,) = loader(media["standup.wav"], mode="summary", segment_seconds=15).load()
     assert summary.metadata["segments"] == len(segments) and "Below are timestamped notes" in emu.requests[-1].user_text
     wav = samples.tone_wav(2.0, sample_rate=8_000)

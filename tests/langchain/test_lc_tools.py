@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from emulator_support import EMULATOR_KEY
+from emulator_support import EMULATOR_KEY, in_segment_clock
 
 from langchain_qwen_omni import ChatQwenOmni, QwenOmniMediaTool
 from qwen_omni import samples
 from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.emulator.received import ReceivedRequest
+from qwen_omni.longmedia.asking import MediaAnswer
+from qwen_omni.longmedia.modes import clock
 from qwen_omni.ratelimit import RateLimiter
 
 Make = Callable[..., ChatQwenOmni]
@@ -124,3 +126,29 @@ def test_an_agent_gets_the_answer_or_the_error_never_an_exception(
     refused = next(m for m in state["messages"] if isinstance(m, ToolMessage))
     assert refused.status == "error" and "outside the folder" in str(refused.content)
     assert state["messages"][-1].content.startswith("The tool returned: ")
+
+
+def test_times_reach_the_agent_in_the_whole_recordings_time(make_llm: Make, long_call: Path, emu: Emulator) -> None:
+    tool = _fast_tool(make_llm, long_call)
+    with emu.answering(in_segment_clock):
+        message = tool.invoke(_call({"source": "call.wav", "question": "When does the bell ring?"}))
+    answer = message.artifact
+    assert isinstance(answer, MediaAnswer) and not answer.reduced and message.content == answer.text
+    second = answer.result.answers[1]
+    assert second.start > 100 and f"The bell rings at {clock(second.start + 5)}." in message.content
+    assert "The bell rings at 00:00:05." in message.content
+
+
+def test_answers_over_the_budget_are_reduced_to_one(make_llm: Make, long_call: Path, emu: Emulator) -> None:
+    tool = _fast_tool(make_llm, long_call, max_answer_tokens=5)
+    with emu.answering(in_segment_clock):
+        message = tool.invoke(_call({"source": "call.wav", "question": "When does the bell ring?"}))
+    answer = message.artifact
+    second = answer.result.answers[1]
+    assert answer.reduced and len(emu.requests) == 3 and emu.requests[-1].parts == []
+    assert message.content.count("The bell rings") == 1 and f"at {clock(second.start + 5)}" in message.content
+    assert len(answer.result.answers) == 2, "the parts stay in the artifact"
+
+
+def _call(args: dict[str, str]) -> dict[str, object]:
+    return {"name": "understand_media", "args": args, "id": "call_1", "type": "tool_call"}

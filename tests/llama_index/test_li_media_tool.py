@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from emulator_support import EMULATOR_KEY
+from emulator_support import EMULATOR_KEY, in_segment_clock
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.tools import FunctionTool
@@ -15,6 +15,8 @@ from llama_index.core.tools import FunctionTool
 from llama_index_qwen_omni import QwenOmni, media_tool
 from qwen_omni import samples
 from qwen_omni.emulator import Emulator, Fault
+from qwen_omni.longmedia.asking import MediaAnswer
+from qwen_omni.longmedia.modes import clock
 from qwen_omni.ratelimit import RateLimiter
 
 pytestmark = [  # llama-index-workflows' own deprecation noise (see test_li_tools.py)
@@ -101,3 +103,23 @@ async def test_function_agent_gets_answers_and_errors_never_an_exception(
     results = [e async for e in handler.stream_events() if isinstance(e, ToolCallResult)]
     answer = await handler
     assert results[0].tool_output.is_error and str(answer).startswith("The tool returned: Error: source names")
+
+
+def test_times_reach_the_agent_in_the_whole_recordings_time(make_llm: MakeLLM, folder: Path, emu: Emulator) -> None:
+    with emu.answering(in_segment_clock):
+        output = _tool(make_llm, folder).call(source="call.wav", question="When does the bell ring?")
+    answer = output.raw_output
+    assert isinstance(answer, MediaAnswer) and not output.is_error and str(output) == answer.text
+    second = answer.result.answers[1]
+    assert second.start > 100 and f"The bell rings at {clock(second.start + 5)}." in str(output)
+    assert "The bell rings at 00:00:05." in str(output)
+
+
+async def test_answers_over_the_budget_are_reduced_to_one(make_llm: MakeLLM, folder: Path, emu: Emulator) -> None:
+    with emu.answering(in_segment_clock):
+        output = await _tool(make_llm, folder, max_answer_tokens=5).acall(source="call.wav", question="When?")
+    answer = output.raw_output
+    second = answer.result.answers[1]
+    assert answer.reduced and len(emu.requests) == 3 and emu.requests[-1].parts == []
+    assert str(output).count("The bell rings") == 1 and f"at {clock(second.start + 5)}" in str(output)
+    assert len(answer.result.answers) == 2, "the parts stay in raw_output"

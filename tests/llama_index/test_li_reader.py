@@ -3,6 +3,7 @@ under SimpleDirectoryReader, progress, callbacks and token counts, failures, bou
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 import srt
-from emulator_support import EMULATOR_KEY, peak_in_flight
+from emulator_support import EMULATOR_KEY, content_id, in_segment_clock, peak_in_flight
 from llama_index.core import Document, SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
@@ -30,6 +31,8 @@ from qwen_omni.emulator import Emulator, Fault
 from qwen_omni.emulator.received import ReceivedRequest
 from qwen_omni.errors import InvalidRequestError, LoadFailedError, MediaError, SegmentFailedError
 from qwen_omni.longmedia import Recording
+from qwen_omni.longmedia.modes import clock
+from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.ratelimit import RateLimiter
 
 MakeLLM = Callable[..., QwenOmni]
@@ -105,22 +108,36 @@ def test_a_recording_becomes_segments_in_the_whole_recordings_time(
     assert first["time"] == "00:00:00 - " + documents[1].metadata["time"].split(" - ")[0]
     assert [d.metadata["segment_index"] for d in documents] == list(range(len(documents)))
     assert {d.metadata["segment_count"] for d in documents} == {len(documents)}
-    assert [d.id_ for d in documents] == [f"{path}#transcript-{i}" for i in range(len(documents))]
+    assert [d.id_ for d in documents] == [f"{content_id(path)}#transcript-{i}" for i in range(len(documents))]
     for mode in (MetadataMode.LLM, MetadataMode.EMBED):
         shown = documents[1].get_content(metadata_mode=mode)
         assert "file_name: standup.wav" in shown and "time: 00:00:" in shown
         assert "file_path" not in shown and "start:" not in shown and "segment_count" not in shown
-    assert "part 2 of" in emu.requests[1].user_text  # each segment is told where it lies
+    assert any("part 2 of 3" in r.user_text for r in emu.requests)  # each segment is told where it lies
 
 
-def test_ids_are_deterministic(fast: Callable[..., QwenOmniReader], media: dict[str, Path]) -> None:
+def test_ids_come_from_the_content_whatever_the_path_folder_or_file_object(
+    fast: Callable[..., QwenOmniReader], media: dict[str, Path], tmp_path: Path
+) -> None:
     reader = fast(segment_seconds=15)
     first = [d.id_ for d in reader.load_data(media["standup.wav"])]
     assert first == [d.id_ for d in reader.load_data(media["standup.wav"])]
-    data = media["standup.wav"].read_bytes()
-    named = reader.load_data(data, name="standup.wav")
-    assert named[0].id_.startswith("standup.wav@sha256:") and named[0].id_.endswith("#transcript-0")
-    assert named[0].id_ != reader.load_data(samples.tone_wav(2.0), name="standup.wav")[0].id_
+    copy = tmp_path / "elsewhere" / "renamed.wav"
+    copy.parent.mkdir()
+    copy.write_bytes(media["standup.wav"].read_bytes())
+    os.chdir(copy.parent)
+    relative = reader.load_data("renamed.wav")
+    assert [d.id_ for d in relative] == first and relative[0].metadata["file_name"] == "renamed.wav"
+    with copy.open("rb") as handle:
+        assert [d.id_ for d in reader.load_data(handle)] == first
+    assert [d.id_ for d in reader.load_data(copy.read_bytes(), name="standup.wav")] == first
+    directory = SimpleDirectoryReader(str(copy.parent), file_extractor={".wav": reader}).load_data()
+    assert [d.id_ for d in directory] == first, "one recording, one set of ids: an upsert replaces them"
+    assert first[0] == f"{content_id(copy)}#transcript-0"
+    assert first[0] != reader.load_data(samples.tone_wav(2.0), name="standup.wav")[0].id_
+    asked = [d.id_ for d in fast(mode="custom", prompt="Who?", segment_seconds=15).load_data(copy)]
+    other = [d.id_ for d in fast(mode="custom", prompt="What?", segment_seconds=15).load_data(copy)]
+    assert set(asked).isdisjoint(other), "two questions about one recording do not overwrite each other"
 
 
 def test_video_is_described_in_the_guides_format(
@@ -137,9 +154,10 @@ def test_subtitles_give_an_srt_file_for_the_whole_recording(
 ) -> None:
     documents = fast(mode="subtitles", documents="both", segment_seconds=15).load_data(media["standup.wav"])
     *segments, whole = documents
-    assert whole.id_ == f"{media['standup.wav']}#subtitles" and whole.metadata["complete"] is True
+    assert whole.id_ == f"{content_id(media['standup.wav'])}#subtitles" and whole.metadata["complete"] is True
     cues = list(srt.parse(whole.text))
-    assert len(cues) == sum(len(d.text.splitlines()) for d in segments)
+    # A sound cut in two by a segment's edge is one cue spanning both halves (each segment's Document has its half).
+    assert 0 < len(cues) <= sum(len(d.text.splitlines()) for d in segments)
     assert cues[-1].start.total_seconds() > 25 and whole.metadata["segments"] == len(segments)
     vtt = fast(mode="subtitles", documents="recording", subtitle_format="vtt", segment_seconds=15)
     (only,) = vtt.load_data(media["standup.wav"])
@@ -150,7 +168,7 @@ def test_a_summary_is_one_document_by_default(
     fast: Callable[..., QwenOmniReader], emu: Emulator, media: dict[str, Path]
 ) -> None:
     (summary,) = fast(mode="summary", segment_seconds=15).load_data(media["standup.wav"])
-    assert summary.id_ == f"{media['standup.wav']}#summary"
+    assert summary.id_ == f"{content_id(media['standup.wav'])}#summary"
     assert summary.metadata["time"] == "00:00:00 - 00:00:40" and summary.metadata["requests"] == len(emu.requests)
     reduce_prompt = emu.requests[-1].user_text
     assert "Below are timestamped notes" in reduce_prompt and "[00:00:2" in reduce_prompt  # the recording's times
@@ -164,15 +182,29 @@ def test_a_custom_question_is_asked_of_each_segment(
     assert all(r.user_text.startswith("Who speaks here?") and "into the recording" in r.user_text for r in emu.requests)
     with pytest.raises(InvalidRequestError, match="prompt="):
         fast(mode="custom")
-    with pytest.raises(InvalidRequestError, match="mode must be one of"):
+    with pytest.raises(InvalidRequestError, match="Unknown mode 'transcribe'; the modes are auto, transcript"):
         fast(mode="transcribe")
+
+
+def test_custom_mode_documents_carry_whole_file_times(
+    fast: Callable[..., QwenOmniReader], emu: Emulator, media: dict[str, Path]
+) -> None:
+    with emu.answering(in_segment_clock):
+        documents = fast(mode="custom", prompt="When does the bell ring?", segment_seconds=15).load_data(
+            media["standup.wav"]
+        )
+    assert len(documents) == 3
+    for document in documents:
+        start = document.metadata["start"]
+        assert document.text.startswith(f"The bell rings at {clock(start + 5)}."), document.text
+        assert "notes" not in document.metadata
 
 
 def test_an_image_is_one_document_without_time(
     fast: Callable[..., QwenOmniReader], media: dict[str, Path], last: Last
 ) -> None:
     (document,) = fast(mode="transcript").load_data(media["photo.png"])
-    assert document.id_ == f"{media['photo.png']}#custom" and "time" not in document.metadata
+    assert document.id_.startswith(f"{content_id(media['photo.png'])}#custom~") and "time" not in document.metadata
     assert document.metadata["kind"] == "image" and document.text.startswith("Received 1 image (png, 64x48")
     assert last().user_text == "Describe this image in detail, including any text it contains."
     (gif,) = fast().load_data(samples.animated_gif(3), name="anim.gif")
@@ -235,7 +267,10 @@ def test_files_on_an_fsspec_file_system(fast: Callable[..., QwenOmniReader], emu
     reader = fast()
     documents = SimpleDirectoryReader(input_dir="/recordings", fs=memory, file_extractor={".wav": reader}).load_data()
     assert [(d.metadata["file_name"], d.metadata["end"]) for d in documents] == [("memo.wav", 1.5)]
-    assert documents[0].id_ == "/recordings/memo.wav#transcript-0"
+    assert (
+        documents[0].id_ == f"sha256:{hashlib.sha256(memory.cat('/recordings/memo.wav')).hexdigest()[:32]}#transcript-0"
+    )
+    assert documents[0].metadata["source"] == "/recordings/memo.wav"
     assert memory.ls("/recordings", detail=False) == ["/recordings/memo.wav"]  # nothing written there
 
 
@@ -350,15 +385,15 @@ def test_with_skip_one_failing_file_never_loses_the_others(
 async def test_with_raise_the_error_carries_every_document_made(
     fast: Callable[..., QwenOmniReader], emu: Emulator, media: dict[str, Path]
 ) -> None:
-    emu.inject(Fault(status=400), after=4)
+    emu.inject(Fault(status=400), after=3)  # the photo, then standup.wav's first two segments of three
     reader = fast(max_concurrency=1, segment_seconds=15)
     with pytest.raises(LoadFailedError) as caught:
         await reader.aload_data([media["photo.png"], media["standup.wav"], media["demo.mp4"], media["call.wav"]])
     error = caught.value
     ((name, failure),) = error.failures
     assert name == "standup.wav" and isinstance(failure, SegmentFailedError) and error.__cause__ is failure
-    assert failure.partial is not None and len(failure.partial.answers) == 3
-    assert [d.metadata["file_name"] for d in error.documents] == ["photo.png"] + ["standup.wav"] * 3
+    assert failure.partial is not None and len(failure.partial.answers) == 2
+    assert [d.metadata["file_name"] for d in error.documents] == ["photo.png"] + ["standup.wav"] * 2
     assert error.not_started == ["demo.mp4", "call.wav"]  # the first failure stops new recordings from starting
     assert "1 of 4 recording(s) failed" in str(error) and ".documents" in str(error)
 
@@ -439,3 +474,22 @@ async def test_query_engine_over_media_streaming(
     assert {n.metadata["start"] for n in response.source_nodes} == {d.metadata["start"] for d in documents}
     prompt = last().payload["messages"][-1]["content"]  # type: ignore[index]
     assert "recording: standup.wav\ntime: 00:00:00 - " in prompt and "A voice at " in prompt
+
+
+def test_show_progress_per_call_and_unknown_keywords_refused(
+    fast: Callable[..., QwenOmniReader], media: dict[str, Path], capfd: pytest.CaptureFixture[str], emu: Emulator
+) -> None:
+    reader = fast(segment_seconds=15)
+    reader.load_data(media["standup.wav"], show_progress=True)
+    assert "standup.wav" in capfd.readouterr().err, "a bar for this call, though the reader has none"
+    reader.load_data(media["standup.wav"])
+    assert "standup.wav" not in capfd.readouterr().err
+    sent = len(emu.requests)
+    for call in (
+        lambda: reader.load_data(media["standup.wav"], shwo_progress=True),
+        lambda: list(reader.lazy_load_data(media["standup.wav"], shwo_progress=True)),
+        lambda: run_sync(reader.aload_data(media["standup.wav"], shwo_progress=True)),
+    ):
+        with pytest.raises(InvalidRequestError, match=r"unknown keyword 'shwo_progress' \(did you mean"):
+            call()
+    assert len(emu.requests) == sent, "refused before anything was sent"
