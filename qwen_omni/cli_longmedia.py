@@ -431,15 +431,14 @@ class _Command:
 
 def _whole(result: LongMediaResult) -> bool:
     """True when the output covers the whole recording (no segment skipped or cut, no stretch unread)."""
-    partial: bool = getattr(result, "partial", not result.complete)  # LongMediaResult.partial: damaged media too
-    return result.complete and not partial
+    return not result.partial
 
 
 def _answer_block(answer: SegmentAnswer) -> list[str]:
     """A custom prompt's answer under its segment's span, its times in the whole recording's time: the pipeline's
     own rewrite when it has one, else its timed lines (the raw text when they hold no time)."""
-    text: str | None = getattr(answer, "recording_text", None)
-    if text is None:
+    text = answer.recording_text
+    if not text:
         timed = answer.lines and all(line.start is not None for line in answer.lines)
         text = render_lines(answer.lines, "description") if timed else answer.text
     return [f"## {clock(answer.start)} - {clock(answer.end)}", "", text.strip(), ""]
