@@ -284,7 +284,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         try:
             request = self._request(messages, stop, kwargs)
-            converter = ChunkConverter()
+            converter = ChunkConverter(output_version=self.output_version)
             stream = self._omni_client().stream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -306,7 +306,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         try:
             request = self._request(messages, stop, kwargs)
-            converter = ChunkConverter()
+            converter = ChunkConverter(output_version=self.output_version)
             stream = self._omni_client().astream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -328,7 +328,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
-            answer = _Answer(request, run_manager)
+            answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().stream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -351,7 +351,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
-            answer = _Answer(request, run_manager)
+            answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().astream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -485,12 +485,16 @@ class _Answer:
     """One ``invoke``: the whole answer built as it arrives, and chunks only when a callback will see them."""
 
     def __init__(
-        self, request: _Request, run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None
+        self,
+        request: _Request,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        output_version: str | None,
     ) -> None:
         self.request = request
         self.run_manager = run_manager
         self.builder = AnswerBuilder()
-        self.converter = ChunkConverter() if run_manager is not None and run_manager.handlers else None
+        watched = run_manager is not None and run_manager.handlers
+        self.converter = ChunkConverter(output_version=output_version) if watched else None
 
     def add(self, delta: Delta) -> AIMessageChunk | None:
         self.builder.add(delta)

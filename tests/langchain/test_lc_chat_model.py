@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from emulator_support import EMULATOR_KEY
@@ -226,15 +227,15 @@ def test_history_reduces_spoken_and_thinking_turns_to_text(make_llm: Make, last:
 # -- audio out -----------------------------------------------------------------------------------------------
 
 
-def test_invoke_returns_the_spoken_answer_as_one_wav(make_llm: Make, last: Last) -> None:
+def test_invoke_returns_the_spoken_answer_in_the_one_shape(make_llm: Make, last: Last) -> None:
     llm = make_llm(modalities=SPEAK, voice="Tina")
     message = llm.invoke("Say hello")
     assert (last().payload or {})["audio"] == {"voice": "Tina", "format": "wav"}
     audio = message.additional_kwargs["audio"]
-    assert audio["format"] == "wav" and audio["transcript"] == message.content
+    assert list(audio) == ["id", "format", "sample_rate", "pcm", "transcript"]
+    assert (audio["format"], audio["sample_rate"], audio["transcript"]) == ("pcm16", 24000, message.content)
     wav = audio_wav(message)
-    assert wav[:4] == b"RIFF" and base64.b64decode(audio["data"]) == wav
-    assert wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the emulator's tone for the text
+    assert wav[:4] == b"RIFF" and wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the emulator's tone
     (block,) = [b for b in message.content_blocks if b["type"] == "audio"]
     assert block["mime_type"] == "audio/wav" and base64.b64decode(block["base64"]) == wav
     assert (message.usage_metadata or {})["output_token_details"]["audio"] > 0
@@ -248,15 +249,13 @@ def test_streamed_pcm_plays_as_it_arrives_and_sums_bit_exactly(make_llm: Make) -
     pcm = speech_pcm(str(full.content))
     assert b"".join(pieces) == audio_pcm(full) == pcm
     assert full.additional_kwargs["audio"]["format"] == "pcm16"
-    assert wav_to_pcm16(audio_wav(full)) == pcm == wav_to_pcm16(audio_wav(llm.invoke("Say hello")))
+    assert audio_wav(full) == audio_wav(llm.invoke("Say hello")) and wav_to_pcm16(audio_wav(full)) == pcm
 
 
-def test_streaming_true_gives_the_same_wav_as_invoke(make_llm: Make) -> None:
-    # streaming=True used to send invoke through LangChain's own chunk sum, which kept headerless PCM
+def test_streaming_true_gives_the_same_answer_as_invoke(make_llm: Make) -> None:
     plain = make_llm(modalities=SPEAK).invoke("Say hello")
     message = make_llm(modalities=SPEAK, streaming=True).invoke("Say hello")
-    assert message.additional_kwargs["audio"]["format"] == "wav"
-    assert message.additional_kwargs["audio"]["data"] == plain.additional_kwargs["audio"]["data"]
+    assert dict(message.additional_kwargs["audio"]) == {**plain.additional_kwargs["audio"], "id": ANY}
     (block,) = [b for b in message.content_blocks if b["type"] == "audio"]
     assert block["mime_type"] == "audio/wav" and base64.b64decode(block["base64"]) == audio_wav(message)
     assert wav_to_pcm16(audio_wav(message)) == speech_pcm(str(message.content))
@@ -268,6 +267,9 @@ def test_older_models_transcript_style(make_llm: Make) -> None:
     assert message.content == 'Received the text "Say hello".'
     assert message.additional_kwargs["audio"]["transcript"] == message.content
     assert wav_to_pcm16(audio_wav(message)) == speech_pcm(str(message.content))
+    _, full = stream_sum(llm, "Say hello")
+    assert full.additional_kwargs["audio"]["transcript"] == message.content  # sent in pieces, summed once
+    assert audio_pcm(full) == audio_pcm(message)
 
 
 def test_output_version_v1_end_to_end(make_llm: Make) -> None:
@@ -275,13 +277,12 @@ def test_output_version_v1_end_to_end(make_llm: Make) -> None:
     message = llm.invoke("Say hello")
     assert [b["type"] for b in message.content] == ["text", "audio"]  # type: ignore[index]
     assert message.content[1]["mime_type"] == "audio/wav"  # type: ignore[index]
-    _, full = stream_sum(llm, "Say hello")
-    kinds = [b["type"] for b in full.content]  # type: ignore[index]
-    # the sum keeps one block per PCM piece (a shared index would make every merge concatenate the base64)
-    assert kinds[0] == "text" and set(kinds[1:]) == {"audio"} and len(kinds) > 3, kinds
-    pieces = [b for b in full.content if b["type"] == "audio"]  # type: ignore[index]
-    assert all(b["mime_type"] == "audio/pcm" and b["extras"]["sample_rate"] == 24000 for b in pieces)  # type: ignore[index]
-    assert full.text == message.text and audio_pcm(full) == audio_pcm(message)
+    chunks, full = stream_sum(llm, "Say hello")
+    # one audio block in the sum (carried by the last chunk), none per piece: the pieces play from additional_kwargs
+    assert [b["type"] for b in full.content] == ["text", "audio"]  # type: ignore[index]
+    assert sum(1 for c in chunks for b in c.content if b["type"] == "audio") == 1  # type: ignore[union-attr]
+    assert full.text == message.text and audio_wav(full) == audio_wav(message)
+    assert full.content[1]["base64"] == message.content[1]["base64"]  # type: ignore[index]
     thinker = make_llm(model="qwen3-omni-flash", enable_thinking=True, output_version="v1")
     _, full = stream_sum(thinker, "Why?")
     assert [b["type"] for b in full.content] == ["reasoning", "text"]  # type: ignore[index]
