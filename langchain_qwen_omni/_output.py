@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, assert_never
 
@@ -39,6 +40,7 @@ from qwen_omni.stream import (
     Usage,
     UsageDelta,
 )
+from qwen_omni.structured import StructuredOutcome
 
 from ._spoken import PCM_FORMAT, SpokenAudio, wav_block
 
@@ -46,6 +48,7 @@ __all__ = [
     "PROVIDER",
     "AnswerBuilder",
     "ChunkConverter",
+    "structured_message",
     "translate_content",
     "translate_content_chunk",
     "usage_metadata",
@@ -195,6 +198,28 @@ class AnswerBuilder:
             usage_metadata=usage_metadata(result.usage) if result.usage is not None else None,
             id=message_id,
         )
+
+
+def structured_message(outcome: StructuredOutcome, *, model: str, message_id: str | None = None) -> AIMessage:
+    """The message of a structured request: the last answer, whose content is the JSON found when it fits (prose
+    around it dropped, as a provider's structured output has none), with the usage of every request and
+    ``response_metadata["structured_output"]``: the schema's name, whether it fits, the repairs sent, the errors."""
+    last = outcome.last
+    builder = AnswerBuilder()
+    if last.audio:
+        builder.add(AudioDelta(last.audio, last.audio_id))
+    text = outcome.text if outcome.valid and not last.tool_calls else last.text
+    result = dataclasses.replace(last, text=text, usage=outcome.usage)
+    message = builder.message(result, model=model, message_id=message_id)
+    if outcome.called_tools:
+        return message  # an agent's tool turn: not the structured answer yet
+    message.response_metadata["structured_output"] = {
+        "schema": outcome.schema.name,
+        "valid": outcome.valid,
+        "repairs": outcome.repairs,
+        "errors": list(outcome.errors),
+    }
+    return message
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:

@@ -75,7 +75,7 @@ class SpokenAudio(dict[str, Any]):
             return pieces_wav_base64(self.get_pieces(), sample_rate=self._rate())
         raise KeyError(key)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if key == "data" and not dict.__contains__(self, "data") and self.get_pieces():
             warnings.warn(_DATA_DEPRECATED, DeprecationWarning, stacklevel=2)
             return pieces_wav_base64(self.get_pieces(), sample_rate=self._rate())

@@ -38,10 +38,26 @@ from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.stream import Delta, OmniResult
+from qwen_omni.structured import DEFAULT_REPAIRS, RepairLoop, StructuredOutcome, aanswer_structured, answer_structured
 
 from ._convert import langchain_profile, to_core_messages
-from ._output import PROVIDER, AnswerBuilder, ChunkConverter, translate_content, translate_content_chunk
-from ._structured import check_tool_choice, format_tools, structured_output, tool_choice_to_wire
+from ._output import (
+    PROVIDER,
+    AnswerBuilder,
+    ChunkConverter,
+    structured_message,
+    translate_content,
+    translate_content_chunk,
+)
+from ._structured import (
+    STRUCTURED_KWARG,
+    StructuredSpec,
+    check_tool_choice,
+    format_tools,
+    spec_of_request,
+    structured_output,
+    tool_choice_to_wire,
+)
 from .errors import to_langchain_error
 
 register_translator(PROVIDER, translate_content, translate_content_chunk)
@@ -54,7 +70,7 @@ _OPTION_FIELDS = (
 #: The fields the core client is built from: a change to any of them (``model_copy(update=...)``) rebuilds it.
 _CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
 #: Call arguments LangChain passes that are not request options.
-_NOT_OPTIONS = ("stream", "ls_structured_output_format")
+_NOT_OPTIONS = ("stream", "ls_structured_output_format", STRUCTURED_KWARG)
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class _Request:
     messages: list[Message]
     options: RequestOptions
     headers: dict[str, str] | None
+    structured: StructuredSpec | None = None
 
 
 class ChatQwenOmni(BaseChatModel):
@@ -141,6 +158,9 @@ class ChatQwenOmni(BaseChatModel):
     """Further JSON body fields, as with the OpenAI SDK's ``extra_body``."""
     default_headers: dict[str, str] | None = None
     """HTTP headers sent with every request."""
+    structured_output_repairs: int = Field(default=DEFAULT_REPAIRS, ge=0)
+    """Repair requests after a structured answer (``with_structured_output``, an agent's ``response_format``) that
+    does not fit its schema: each sends the answer back with the validation errors. 0 sends none."""
     local_media_root: str | None = None
     """The folder whose files content blocks may name (``path``, ``file://`` or bare paths in ``url``, frame
     lists); a relative path in a block is taken relative to it. ``None`` (the default): a block never makes the
@@ -253,10 +273,11 @@ class ChatQwenOmni(BaseChatModel):
             settings, body={**self.model_kwargs, **(self.extra_body or {})}, call={**call, "stop": stop or None}
         )
         core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+        structured = spec_of_request(kwargs)
         core, options = json_schema_as_json_mode(core, options)
         names = [str((tool.get("function") or {}).get("name")) for tool in options.tools or ()]
         check_tool_choice(options.tool_choice, names, thinking=thinking_on(options))
-        return _Request(core, options, dict(headers) if headers else None)
+        return _Request(core, options, dict(headers) if headers else None, structured)
 
     def _should_stream(
         self,
@@ -269,10 +290,11 @@ class ChatQwenOmni(BaseChatModel):
 
         ``invoke`` and ``generate`` always run :meth:`_generate`, which streams every chunk to the callbacks as it
         arrives (``astream_events``, LangGraph's ``stream_mode="messages"``, tracers) and returns the whole answer
-        built once: so the final message, a spoken one as one WAV file, is the same on every path.
+        built once: so the final message, a spoken one as one WAV file, is the same on every path. A structured
+        request is never streamed: its answer is validated (and repaired) whole first.
         """
-        if not kwargs.get("stream"):
-            return False
+        if not kwargs.get("stream") or spec_of_request(kwargs) is not None:
+            return False  # a structured answer is checked whole before anyone sees it: stream() yields it at once
         return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _stream(
@@ -328,6 +350,13 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
+            if request.structured is not None:
+                client = self._omni_client()
+                outcome = answer_structured(
+                    lambda sent: client.complete(sent, request.options, extra_headers=request.headers),
+                    self._repair_loop(request),
+                )
+                return self._structured_result(request, outcome, run_manager)
             answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().stream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
@@ -351,6 +380,13 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
+            if request.structured is not None:
+                client = self._omni_client()
+                outcome = await aanswer_structured(
+                    lambda sent: client.acomplete(sent, request.options, extra_headers=request.headers),
+                    self._repair_loop(request),
+                )
+                return self._structured_result(request, outcome, run_manager)
             answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().astream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
@@ -364,6 +400,29 @@ class ChatQwenOmni(BaseChatModel):
             return answer.result(stream.result)
         except QwenOmniError as error:
             raise to_langchain_error(error) from None
+
+    def _repair_loop(self, request: _Request) -> RepairLoop:
+        spec = request.structured
+        assert spec is not None
+        return RepairLoop(
+            spec.schema,
+            request.messages,
+            via=spec.via,
+            tool_name=spec.tool_name,
+            repairs=self.structured_output_repairs,
+        )
+
+    def _structured_result(
+        self,
+        request: _Request,
+        outcome: StructuredOutcome,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+    ) -> ChatResult:
+        """The checked answer: its JSON (prose dropped) when it fits, else the last answer as it came; the usage of
+        every request."""
+        message_id = _message_id(run_manager) if run_manager is not None else None
+        message = structured_message(outcome, model=request.options.model, message_id=message_id)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _streamed(self, chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
         generation = ChatGenerationChunk(message=self._for_callbacks(chunk, run_manager))

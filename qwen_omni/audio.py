@@ -231,4 +231,3 @@ def wav_to_pcm16(wav_bytes: bytes) -> bytes:
 def pcm16_duration(pcm_len: int, *, sample_rate: int = OUTPUT_SAMPLE_RATE, channels: int = CHANNELS) -> float:
     """Seconds of audio in ``pcm_len`` bytes of PCM16."""
     return pcm_len / (SAMPLE_WIDTH_BYTES * channels * sample_rate)
-

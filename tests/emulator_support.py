@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from qwen_omni.emulator import ScriptRequest
 from qwen_omni.emulator.received import ReceivedRequest
 
 #: The only key the tests' shared emulator accepts; it must never show up in a repr, a log, an error or a dump.
@@ -22,3 +24,13 @@ def peak_in_flight(requests: Sequence[ReceivedRequest]) -> int:
         current += change
         peak = max(peak, current)
     return peak
+
+
+def in_turn(*answers: Any) -> Callable[[ScriptRequest], Any]:
+    """An answer function that gives ``answers`` in order, one per request, and the last one again after them."""
+    queue = list(answers)
+
+    def answer(request: ScriptRequest) -> Any:
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return answer

@@ -235,7 +235,7 @@ def test_invoke_returns_the_spoken_answer_in_the_one_shape(make_llm: Make, last:
     assert list(audio) == ["id", "format", "sample_rate", "pcm", "transcript"]
     assert (audio["format"], audio["sample_rate"], audio["transcript"]) == ("pcm16", 24000, message.content)
     wav = audio_wav(message)
-    assert wav[:4] == b"RIFF" and wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the emulator's tone
+    assert wav[:4] == b"RIFF" and wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the tone
     (block,) = [b for b in message.content_blocks if b["type"] == "audio"]
     assert block["mime_type"] == "audio/wav" and base64.b64decode(block["base64"]) == wav
     assert (message.usage_metadata or {})["output_token_details"]["audio"] > 0
@@ -519,16 +519,16 @@ def test_structured_output_via_tools(llm: ChatQwenOmni, last: Last, schema: Any)
 
 
 @pytest.mark.parametrize("schema", [City, CITY_SCHEMA], ids=["pydantic", "json_schema"])
-def test_structured_output_via_json_mode(llm: ChatQwenOmni, last: Last, schema: Any) -> None:
-    raw = llm.with_structured_output(schema, method="json_mode", include_raw=True).invoke("Where is Paris?")
+def test_structured_output_via_json_mode(llm: ChatQwenOmni, emu: Emulator, last: Last, schema: Any) -> None:
+    expected = {"name": "Paris", "country": "France"}
+    with emu.answering(lambda request: expected):
+        raw = llm.with_structured_output(schema, method="json_mode", include_raw=True).invoke("Where is Paris?")
     payload = last().payload or {}
     assert payload["response_format"] == {"type": "json_object"}
     instruction = payload["messages"][0]
     assert (
         instruction["role"] == "system" and "JSON" in instruction["content"] and '"country"' in instruction["content"]
     )
-    # the emulator's JSON mode follows the schema in the prompt (strings: the prompt's last word)
-    expected = {"name": "Paris", "country": "Paris"}
     assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content)) == expected
     assert raw["parsing_error"] is None
     assert (raw["parsed"].model_dump() if schema is City else raw["parsed"]) == expected
@@ -546,8 +546,9 @@ class PickyCity(BaseModel):
         raise ValueError("no country is good enough")
 
 
-def test_json_mode_include_raw_keeps_the_parsing_error(llm: ChatQwenOmni) -> None:
-    raw = llm.with_structured_output(PickyCity, method="json_mode", include_raw=True).invoke("Where is Paris?")
+def test_json_mode_include_raw_keeps_the_parsing_error(llm: ChatQwenOmni, emu: Emulator) -> None:
+    with emu.answering(lambda request: {"name": "Paris", "country": "France"}):
+        raw = llm.with_structured_output(PickyCity, method="json_mode", include_raw=True).invoke("Where is Paris?")
     assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content))["country"]
     assert raw["parsed"] is None
     assert "no country is good enough" in str(raw["parsing_error"])
@@ -560,9 +561,10 @@ def test_json_mode_without_a_schema_adds_the_word_json_only_where_missing(llm: C
     assert [m["role"] for m in (last().payload or {})["messages"]] == ["user"]
 
 
-def test_structured_output_via_json_schema(llm: ChatQwenOmni, last: Last) -> None:
-    result = llm.with_structured_output(City, method="json_schema", include_raw=True).invoke("Where is Paris?")
-    assert result["parsed"] == City(name="Paris", country="Paris") and result["parsing_error"] is None
+def test_structured_output_via_json_schema(llm: ChatQwenOmni, emu: Emulator, last: Last) -> None:
+    with emu.answering(lambda request: {"name": "Paris", "country": "France"}):
+        result = llm.with_structured_output(City, method="json_schema", include_raw=True).invoke("Where is Paris?")
+    assert result["parsed"] == City(name="Paris", country="France") and result["parsing_error"] is None
     # Alibaba documents only JSON mode for Qwen-Omni: the schema goes in a system instruction
     payload = last().payload or {}
     assert payload["response_format"] == {"type": "json_object"}

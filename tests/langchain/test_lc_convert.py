@@ -321,7 +321,7 @@ def test_the_old_data_key_reads_the_wav_with_a_deprecation_warning() -> None:
     with pytest.warns(DeprecationWarning, match=r"audio_wav\(message\)"):
         data = message.additional_kwargs["audio"]["data"]
     assert base64.b64decode(data) == audio_wav(message)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="deprecated"):
         assert message.additional_kwargs["audio"].get("data") == data
     assert "data" not in audio and audio.get("nothing", 3) == 3
     with pytest.raises(KeyError):

@@ -28,7 +28,7 @@ from langchain_qwen_omni import ChatQwenOmni, QwenOmniInvalidRequestError, audio
 from langchain_qwen_omni._spoken import SpokenAudio
 from qwen_omni import samples
 from qwen_omni.audio import wav_to_pcm16
-from qwen_omni.emulator import Emulator
+from qwen_omni.emulator import Emulator, schema_answer
 from qwen_omni.emulator.speech import speech_pcm
 
 Make = Callable[..., ChatQwenOmni]
@@ -118,7 +118,8 @@ def _final_message(path: str, speaker: ChatQwenOmni) -> BaseMessage:
         builder = StateGraph(MessagesState)
         builder.add_node("speak", node)
         builder.add_edge(START, "speak")
-        parts = list(builder.compile().stream({"messages": [HumanMessage("Say hi")]}, stream_mode=["messages", "values"]))
+        graph = builder.compile()
+        parts = list(graph.stream({"messages": [HumanMessage("Say hi")]}, stream_mode=["messages", "values"]))
         streamed = [message for mode, (message, _) in ((m, c) for m, c in parts if m == "messages")]
         assert streamed and all(isinstance(m, AIMessageChunk) for m in streamed)  # the final one is deduplicated
         assert len({m.id for m in streamed}) == 1
@@ -154,7 +155,7 @@ def test_streamed_pieces_play_as_they_arrive_on_the_event_paths(make_llm: Make) 
 
 
 def test_a_summed_v1_stream_of_a_ten_minute_answer_holds_one_bit_exact_wav(make_llm: Make, emu: Emulator) -> None:
-    text = ("Ten minutes of speech, read out one word after another. " * 215)[: 12_000]  # 0.05 s a character
+    text = ("Ten minutes of speech, read out one word after another. " * 215)[:12_000]  # 0.05 s a character
     speaker = make_llm(modalities=SPEAK, output_version="v1")
     with emu.answering(lambda request: text):
         total = None
@@ -173,7 +174,8 @@ def test_a_summed_v1_stream_of_a_ten_minute_answer_holds_one_bit_exact_wav(make_
 
 def test_create_agent_with_tools_and_a_schema_returns_the_structured_response(make_llm: Make, emu: Emulator) -> None:
     agent = create_agent(make_llm(model="qwen3.5-omni-flash"), tools=[get_weather, get_time], response_format=Weather)
-    out = agent.invoke({"messages": [HumanMessage("What is the weather in Paris? Use get_weather.")]})
+    with emu.answering(schema_answer):  # the opt-in answers that fit the schema (a tool call first)
+        out = agent.invoke({"messages": [HumanMessage("What is the weather in Paris? Use get_weather.")]})
     assert isinstance(out["structured_response"], Weather)
     assert [type(m).__name__ for m in out["messages"]] == ["HumanMessage", "AIMessage", "ToolMessage", "AIMessage"]
     assert out["messages"][1].tool_calls[0]["name"] == "get_weather"
@@ -193,8 +195,9 @@ def test_tool_strategy_over_two_tools_says_what_works(make_llm: Make, emu: Emula
 
 def test_structured_output_on_a_thinking_model_uses_json_mode(make_llm: Make, emu: Emulator) -> None:
     thinker = make_llm(model="qwen3-omni-flash", enable_thinking=True)
-    result = thinker.with_structured_output(Weather).invoke("Paris is 21 degrees. Which city, how warm?")
-    assert isinstance(result, Weather)
+    with emu.answering(schema_answer):
+        result = thinker.with_structured_output(Weather).invoke("Paris is 21 degrees. Which city, how warm?")
+    assert result == Weather(city="warm", temperature=21)  # what the opt-in answers read from the prompt
     payload = emu.requests[-1].payload or {}
     assert payload["response_format"] == {"type": "json_object"} and "tool_choice" not in payload
     with pytest.raises(QwenOmniInvalidRequestError, match="method='json_mode'"):
