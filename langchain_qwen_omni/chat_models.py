@@ -7,6 +7,7 @@ the moment it arrives. ``invoke`` sums the same chunks and turns the streamed PC
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,11 @@ from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
+from qwen_omni.prompt_tokens import TokenEstimate, prompt_tokens
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.stream import Delta, OmniResult
 from qwen_omni.structured import DEFAULT_REPAIRS, RepairLoop, StructuredOutcome, aanswer_structured, answer_structured
+from qwen_omni.tokens import text_tokens
 
 from ._convert import langchain_profile, to_core_messages
 from ._output import (
@@ -449,6 +452,71 @@ class ChatQwenOmni(BaseChatModel):
             metadata = {**chunk.response_metadata, "output_version": "v1"}
             chunk = chunk.model_copy(update={"content": chunk.content_blocks, "response_metadata": metadata})
         return chunk
+
+    # -- token counts ---------------------------------------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """An estimate of the tokens in ``text``, made offline: about four characters a token.
+
+        Qwen's tokenizer is not bundled (nothing is downloaded, no ``transformers``): the count is the estimate the
+        long-media planner uses (:mod:`qwen_omni.prompt_tokens`), close for English and low for Chinese or
+        Japanese. Set ``custom_get_token_ids`` for exact counts from a tokenizer of your own.
+
+        Example:
+            >>> ChatQwenOmni(api_key="sk-test").get_num_tokens("How long is this recording?")
+            7
+        """
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return text_tokens(len(text))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """An estimate of the input tokens of ``messages`` (and ``tools``), media included, made offline.
+
+        Text as :meth:`get_num_tokens` counts it; images, audio and video at the documented rates of this model
+        (inline media are probed for their size and duration; a URL, never fetched, counts as the longest file the
+        model takes). See :mod:`qwen_omni.prompt_tokens` for the rules. The server's count (``usage_metadata``)
+        is the true one.
+
+        Raises:
+            QwenOmniMediaError: inline media that cannot be read.
+
+        Example:
+            >>> from langchain_core.messages import HumanMessage
+            >>> from qwen_omni import samples
+            >>> import base64
+            >>> audio = {"type": "audio", "base64": base64.b64encode(samples.tone_wav(10.0)).decode(),
+            ...          "mime_type": "audio/wav"}
+            >>> ChatQwenOmni(api_key="sk-test", model="qwen3.5-omni-flash").get_num_tokens_from_messages(
+            ...     [HumanMessage([audio, {"type": "text", "text": "Transcribe."}])])
+            73
+        """
+        try:
+            core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+            estimate = prompt_tokens(core, self.model)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
+        if tools:
+            characters = sum(len(json.dumps(tool, ensure_ascii=False)) for tool in format_tools(tools))
+            estimate = estimate + TokenEstimate(characters=characters)
+        return estimate.total
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids need Qwen's tokenizer, which is not bundled: set ``custom_get_token_ids``, or count with
+        :meth:`get_num_tokens` (an estimate).
+
+        Raises:
+            QwenOmniCapabilityError: no ``custom_get_token_ids`` is set.
+        """
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        raise to_langchain_error(
+            CapabilityError(
+                "ChatQwenOmni has no token ids offline: Qwen's tokenizer is not bundled (nothing is downloaded). "
+                "Count tokens with get_num_tokens / get_num_tokens_from_messages (estimates), or pass "
+                "custom_get_token_ids=your_tokenizer.encode."
+            )
+        )
 
     # -- tools and structured output -----------------------------------------------------------------------
 

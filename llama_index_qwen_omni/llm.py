@@ -45,6 +45,7 @@ from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile
+from qwen_omni.prompt_tokens import prompt_tokens
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.structured import DEFAULT_REPAIRS, aanswer_structured, answer_structured
 
@@ -59,6 +60,7 @@ from ._convert import (
 )
 from ._events import achat_event, chat_event
 from ._structured import structured_request, structured_value
+from .tokenizer import QwenOmniTokenizer
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -417,6 +419,32 @@ class QwenOmni(FunctionCallingLLM):
             yield await self.astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
 
         return gen()
+
+    # -- token counts -----------------------------------------------------------------------------------
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """An estimate of the input tokens of ``messages``, media included, made offline (no download).
+
+        Text is about four characters a token; images, audio and video count at this model's documented rates
+        (inline media are probed; a URL, never fetched, counts as the longest file the model takes): the rules of
+        :mod:`qwen_omni.prompt_tokens`, which the long-media planner follows. The answer's ``raw["usage"]`` is the
+        server's true count.
+
+        Example:
+            >>> from llama_index.core.llms import AudioBlock, TextBlock
+            >>> from qwen_omni import samples
+            >>> block = AudioBlock(audio=samples.tone_wav(10.0), format="wav")
+            >>> QwenOmni(model="qwen3.5-omni-flash").count_tokens(
+            ...     [ChatMessage(role="user", blocks=[block, TextBlock(text="Transcribe.")])])
+            73
+        """
+        check_chat_messages(messages)
+        return prompt_tokens(self.core_messages(messages), self.model).total
+
+    @property
+    def tokenizer(self) -> QwenOmniTokenizer:
+        """A tokenizer of estimates for ``Settings.tokenizer`` or ``TokenCountingHandler(tokenizer=...)``."""
+        return QwenOmniTokenizer()
 
     # -- tools ------------------------------------------------------------------------------------------
 
