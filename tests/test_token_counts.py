@@ -72,9 +72,7 @@ COUNT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def counts() -> dict[str, Any]:
-    run = subprocess.run(
-        [sys.executable, "-c", HIDE + COUNT], capture_output=True, text=True, timeout=120, check=False
-    )
+    run = subprocess.run([sys.executable, "-c", HIDE + COUNT], capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return result
