@@ -27,14 +27,14 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator,
 
 from qwen_omni.adapter_support import (
     StructuredMethod,
-    build_options,
     json_schema_as_json_mode,
     structured_method,
     thinking_on,
 )
-from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
+from qwen_omni.client import OmniClient
 from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import CONNECTION_FIELDS, FACE_FIELDS, FaceKit
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
 from qwen_omni.prompt_tokens import TokenEstimate, prompt_tokens
@@ -65,13 +65,6 @@ from .errors import to_langchain_error
 
 register_translator(PROVIDER, translate_content, translate_content_chunk)
 
-#: Constructor fields that become request options of the same name.
-_OPTION_FIELDS = (
-    "model", "modalities", "voice", "audio_format", "enable_search", "search_options", "enable_thinking",
-    "thinking_budget", "temperature", "top_p", "max_tokens", "seed",
-)  # fmt: skip
-#: The fields the core client is built from: a change to any of them (``model_copy(update=...)``) rebuilds it.
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
 #: Call arguments LangChain passes that are not request options.
 _NOT_OPTIONS = ("stream", "ls_structured_output_format", STRUCTURED_KWARG)
 
@@ -193,17 +186,22 @@ class ChatQwenOmni(BaseChatModel):
     def _omni_client(self) -> OmniClient:
         """The core client, rebuilt when a connection field differs from the one it was built with (a model made
         by ``model_copy(update={"base_url": ...})``, or unpickled in another process)."""
-        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        key = tuple(getattr(self, name) for name in CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
             self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
 
+    def face_kit(self) -> FaceKit:
+        """What this model hands the core and the long-media pipeline: its connection, the options of every request
+        (its fields and ``model_kwargs``), its structured-output repairs (:mod:`qwen_omni.face_kit`, the same for
+        LlamaIndex's ``QwenOmni``)."""
+        return FaceKit.of({name: getattr(self, name) for name in FACE_FIELDS}, body=self.model_kwargs)
+
     def client_settings(self) -> dict[str, Any]:
         """The core client's connection settings from this model's fields (for a client of one's own, e.g. with a
         ``rate_limiter``)."""
-        settings = {name: getattr(self, name) for name in _CONNECTION_FIELDS}
-        return {**settings, "timeout": DEFAULT_TIMEOUT if self.timeout is None else self.timeout}
+        return dict(self.face_kit().connection)
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle without the client (its connections belong to this process) and, when the key came from
@@ -270,11 +268,7 @@ class ChatQwenOmni(BaseChatModel):
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Request:
         call = {k: v for k, v in kwargs.items() if k not in _NOT_OPTIONS}
         headers = call.pop("extra_headers", None)
-        settings = {name: getattr(self, name) for name in _OPTION_FIELDS}
-        settings["stop"] = self.stop or None
-        options = build_options(
-            settings, body={**self.model_kwargs, **(self.extra_body or {})}, call={**call, "stop": stop or None}
-        )
+        options = self.face_kit().options.merged(**{**call, "stop": stop or None})
         core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
         structured = spec_of_request(kwargs)
         core, options = json_schema_as_json_mode(core, options)

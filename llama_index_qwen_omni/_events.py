@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 from llama_index.core.llms.callbacks import llm_chat_callback
 
-from qwen_omni.excerpt import shorten
-from qwen_omni.parts import AudioPart, ImagePart, TextPart, VideoFramesPart, VideoPart
+from qwen_omni.face_kit import describe_message
 from qwen_omni.request import Message
 from qwen_omni.stream import OmniResult
 
@@ -25,43 +24,11 @@ from ._convert import result_to_chat_response
 if TYPE_CHECKING:
     from llama_index.core.llms.llm import LLM
 
-__all__ = ["achat_event", "chat_event", "describe_message", "shown_messages"]
-
-
-def describe_message(message: Message) -> str:
-    """A message's text, with each media part told by its kind and size or URL, never its bytes.
-
-    Example:
-        >>> from qwen_omni.parts import AudioPart, TextPart
-        >>> describe_message(Message("user", [AudioPart(b"ID3" + bytes(997), format="mp3"), TextPart("Hi")]))
-        '[audio: mp3, 1,000 bytes]\\nHi'
-    """
-    content = message.content
-    if content is None or isinstance(content, str):
-        return content or ""
-    shown = []
-    for part in content:
-        if isinstance(part, TextPart):
-            shown.append(part.text)
-        elif isinstance(part, VideoFramesPart):
-            shown.append(f"[video: {len(part.frames)} frames]")
-        elif isinstance(part, AudioPart | VideoPart | ImagePart):
-            kind = "audio" if isinstance(part, AudioPart) else "video" if isinstance(part, VideoPart) else "image"
-            source = part.source
-            if isinstance(source, bytes | bytearray | memoryview):
-                detail = f"{len(source):,} bytes"
-                if isinstance(part, AudioPart) and part.format:
-                    detail = f"{part.format}, {detail}"
-            else:
-                detail = shorten(str(source), 120)
-            shown.append(f"[{kind}: {detail}]")
-        else:
-            shown.append(f"[{type(part).__name__}]")
-    return "\n".join(shown)
+__all__ = ["achat_event", "chat_event", "shown_messages"]
 
 
 def shown_messages(messages: Sequence[Message]) -> list[ChatMessage]:
-    """The messages as an event shows them (see :func:`describe_message`)."""
+    """The messages as an event shows them (:func:`qwen_omni.face_kit.describe_message`)."""
     return [ChatMessage(role=m.role, content=describe_message(m)) for m in messages]
 
 

@@ -39,10 +39,11 @@ from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 from llama_index_instrumentation import get_dispatcher
 
-from qwen_omni.adapter_support import OPTION_NAMES, build_options, json_schema_as_json_mode, thinking_on
+from qwen_omni.adapter_support import json_schema_as_json_mode, thinking_on
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import CONNECTION_FIELDS, FACE_FIELDS, FaceKit
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile
 from qwen_omni.prompt_tokens import prompt_tokens
@@ -65,7 +66,6 @@ from .tokenizer import QwenOmniTokenizer
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
 dispatcher = get_dispatcher(__name__)
 
 
@@ -213,16 +213,22 @@ class QwenOmni(FunctionCallingLLM):
         The core keeps one HTTP connection pool per event loop, so ``asyncio.run(llm.achat(...))`` works any
         number of times.
         """
-        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        key = tuple(getattr(self, name) for name in CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
             self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
 
+    def face_kit(self) -> FaceKit:
+        """What this LLM hands the core and the long-media pipeline: its connection, the options of every request
+        (its fields and ``additional_kwargs``), its structured-output repairs (:mod:`qwen_omni.face_kit`, the same
+        for LangChain's ``ChatQwenOmni``)."""
+        return FaceKit.of({name: getattr(self, name) for name in FACE_FIELDS}, body=self.additional_kwargs)
+
     def client_settings(self) -> dict[str, Any]:
         """The core client's connection settings from this LLM's fields (for a client of one's own, e.g. with a
         ``rate_limiter``)."""
-        return {name: getattr(self, name) for name in _CONNECTION_FIELDS}
+        return dict(self.face_kit().connection)
 
     def request_options(self, **overrides: Any) -> RequestOptions:
         """The options of a request: this LLM's fields, then ``additional_kwargs``, then ``overrides``.
@@ -234,8 +240,7 @@ class QwenOmni(FunctionCallingLLM):
             >>> QwenOmni(model="qwen3-omni-flash").request_options(enable_thinking=True).enable_thinking
             True
         """
-        settings = {name: getattr(self, name) for name in OPTION_NAMES if name in type(self).model_fields}
-        return build_options(settings, body=self.additional_kwargs, call=overrides)
+        return self.face_kit().options.merged(**overrides)
 
     # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
 
