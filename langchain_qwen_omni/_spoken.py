@@ -15,9 +15,10 @@ the pieces: summing a stream costs time and memory linear in the speech. The v1 
 ``audio`` block with the whole answer as a WAV file (``mime_type: "audio/wav"``); chunks hold no audio block (in v1
 the stream's last chunk carries that one WAV block, so the sum has it).
 
-Before 0.2 a whole answer from ``invoke`` held the WAV's base64 under ``"data"`` (with ``"format": "wav"``).
-``audio["data"]`` and ``audio.get("data")`` still give it, with a ``DeprecationWarning``; read the WAV with
-:func:`~langchain_qwen_omni.audio_wav` instead. The key is not stored (it would hold the speech a second time).
+Earlier, a whole answer from ``invoke`` held the WAV's base64 under ``"data"`` (with ``"format": "wav"``), and a
+summed stream had no ``"data"``. In this release ``audio["data"]`` and ``audio.get("data")`` give the WAV's base64 on
+every path, with a ``DeprecationWarning``; the next release drops it: read the WAV with
+:func:`~langchain_qwen_omni.audio_wav`. The key is not stored (it would hold the speech a second time).
 
 Example:
     >>> audio = SpokenAudio(format="pcm16", sample_rate=24000, pcm=["AQA=", "AgA="], transcript="Hi")
@@ -56,8 +57,8 @@ WAV_MIME_TYPE = "audio/wav"
 #: The v1 ``index`` of the one audio block (LangChain merges blocks of equal index; there is only this one).
 AUDIO_INDEX = "lc_audio"
 _DATA_DEPRECATED = (
-    'additional_kwargs["audio"]["data"] is deprecated and will be removed in qwen-omni 0.3: the spoken answer is in '
-    '["pcm"] (base64 PCM16 pieces) on every path. Use langchain_qwen_omni.audio_wav(message) for the WAV file, or '
+    'additional_kwargs["audio"]["data"] is deprecated and will be removed in the next release: the spoken answer is '
+    'in ["pcm"] (base64 PCM16 pieces) on every path. Use langchain_qwen_omni.audio_wav(message) for the WAV file, or '
     "audio_pcm(message) for the samples."
 )
 
