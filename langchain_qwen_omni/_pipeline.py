@@ -14,6 +14,8 @@ carried; and its own ``rate_limiter`` (LangChain's ``InMemoryRateLimiter``), if 
 
 from __future__ import annotations
 
+from typing import Any
+
 from langchain_core.callbacks import AsyncCallbackManager
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
@@ -62,32 +64,15 @@ def build_pipeline(llm: ChatQwenOmni, config: MediaLoaderConfig) -> LongMedia:
 
 
 def split_settings(
-    config: MediaLoaderConfig | None, llm: ChatQwenOmni | None, settings: dict[str, object], *, owner: str
+    config: MediaLoaderConfig | None, llm: ChatQwenOmni | None, settings: dict[str, Any], *, owner: str
 ) -> tuple[MediaLoaderConfig, ChatQwenOmni]:
     """A loader's config and chat model from its keywords: ``MediaLoaderConfig``'s names, else ``ChatQwenOmni``'s.
 
     Raises:
         InvalidRequestError: both a config and its settings, both ``llm`` and its options, or a name of neither.
     """
-    from qwen_omni.errors import InvalidRequestError
-
-    names = set(MediaLoaderConfig.names())
-    own = {k: v for k, v in settings.items() if k in names}
-    llm_kwargs = {k: v for k, v in settings.items() if k not in names}
-    if config is not None and own:
-        raise InvalidRequestError(
-            f"Pass either config=MediaLoaderConfig(...) or its settings ({', '.join(sorted(own))}), not both."
-        )
-    if llm is not None and llm_kwargs:
-        raise InvalidRequestError(
-            f"Pass either llm or ChatQwenOmni options ({', '.join(sorted(llm_kwargs))}), not both."
-        )
-    accepted = {*ChatQwenOmni.model_fields, *(f.alias for f in ChatQwenOmni.model_fields.values() if f.alias)}
-    unknown = sorted(set(llm_kwargs) - accepted)
-    if unknown:
-        raise InvalidRequestError(
-            f"{owner} got unknown settings {', '.join(unknown)}. It takes MediaLoaderConfig's "
-            f"({', '.join(MediaLoaderConfig.names())}) and, without llm=, ChatQwenOmni's options (model, api_key, "
-            "base_url, enable_search...)."
-        )
-    return config or MediaLoaderConfig(**own), llm or ChatQwenOmni(**llm_kwargs)  # type: ignore[arg-type]
+    fields = {*ChatQwenOmni.model_fields, *(f.alias for f in ChatQwenOmni.model_fields.values() if f.alias)}
+    config, options = MediaLoaderConfig.of_keywords(
+        config, settings, owner=owner, llm_given=llm is not None, llm_fields=fields, llm_class="ChatQwenOmni"
+    )
+    return config, llm or ChatQwenOmni(**options)

@@ -134,27 +134,13 @@ class QwenOmniReader(BasePydanticReader):
         is_remote: bool = False,
         **settings: Any,
     ) -> None:
-        names = set(MediaLoaderConfig.names())
-        own = {k: v for k, v in settings.items() if k in names}
-        llm_kwargs = {k: v for k, v in settings.items() if k not in names}
-        if config is not None and own:
-            raise InvalidRequestError(
-                f"Pass either config=MediaLoaderConfig(...) or its settings ({', '.join(sorted(own))}), not both."
-            )
-        if llm is not None and llm_kwargs:
-            raise InvalidRequestError(
-                f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both."
-            )
-        unknown = sorted(set(llm_kwargs) - set(QwenOmni.model_fields))
-        if unknown:
-            raise InvalidRequestError(
-                f"QwenOmniReader got unknown settings {', '.join(unknown)}. It takes MediaLoaderConfig's "
-                f"({', '.join(MediaLoaderConfig.names())}) and, without llm=, QwenOmni's options (model, api_key, "
-                "base_url, enable_search...)."
-            )
+        config, options = MediaLoaderConfig.of_keywords(
+            config, settings, owner="QwenOmniReader", llm_given=llm is not None, llm_fields=QwenOmni.model_fields,
+            llm_class="QwenOmni",
+        )  # fmt: skip
         fields: dict[str, Any] = {
-            "llm": llm or QwenOmni(**llm_kwargs),
-            "config": config or MediaLoaderConfig(**own),
+            "llm": llm or QwenOmni(**options),
+            "config": config,
             "is_remote": is_remote,
         }
         super().__init__(**fields)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -195,18 +195,50 @@ class MediaLoaderConfig:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     @classmethod
-    def split(cls, settings: Mapping[str, Any]) -> tuple[MediaLoaderConfig, dict[str, Any]]:
-        """The config of the names in ``settings`` that are this config's, and the rest (a face's other keywords).
+    def of_keywords(
+        cls,
+        config: MediaLoaderConfig | None,
+        settings: Mapping[str, Any],
+        *,
+        owner: str,
+        llm_given: bool,
+        llm_fields: Collection[str],
+        llm_class: str,
+    ) -> tuple[MediaLoaderConfig, dict[str, Any]]:
+        """A loader's config and its chat model's options from its keywords (a face's constructor).
+
+        ``settings`` holds this config's names and, when no chat model is given (``llm_given``), the options of
+        the one to build (names in ``llm_fields``).
+
+        Raises:
+            InvalidRequestError: a config and its settings both, a chat model and its options both, or a name
+                that is neither the loader's nor the chat model's (a typo would otherwise be dropped).
 
         Example:
-            >>> config, rest = MediaLoaderConfig.split({"mode": "summary", "model": "qwen3-omni-flash"})
-            >>> config.mode, rest
-            ('summary', {'model': 'qwen3-omni-flash'})
+            >>> config, options = MediaLoaderConfig.of_keywords(None, {"mode": "summary", "model": "m"},
+            ...     owner="Loader", llm_given=False, llm_fields={"model"}, llm_class="Chat")
+            >>> config.mode, options
+            ('summary', {'model': 'm'})
         """
         names = set(cls.names())
-        return cls(**{k: v for k, v in settings.items() if k in names}), {
-            k: v for k, v in settings.items() if k not in names
-        }
+        own = {k: v for k, v in settings.items() if k in names}
+        options = {k: v for k, v in settings.items() if k not in names}
+        if config is not None and own:
+            raise InvalidRequestError(
+                f"Pass either config=MediaLoaderConfig(...) or its settings ({', '.join(sorted(own))}), not both."
+            )
+        if llm_given and options:
+            raise InvalidRequestError(
+                f"Pass either llm or {llm_class} options ({', '.join(sorted(options))}), not both."
+            )
+        unknown = sorted(set(options) - set(llm_fields))
+        if unknown:
+            raise InvalidRequestError(
+                f"{owner} got unknown settings {', '.join(unknown)}. It takes MediaLoaderConfig's "
+                f"({', '.join(cls.names())}) and, without llm=, {llm_class}'s options (model, api_key, base_url, "
+                "enable_search...)."
+            )
+        return config or cls(**own), options
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-safe data (for a serialized reader). A rate budget is a live object and is left out

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from emulator_support import in_turn
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.llm import (
     LLMChatStartEvent,
@@ -50,24 +48,6 @@ LOOSE_CALL = ScriptedToolCall("Weather", {"temperature": "warm"})
 GOOD_CALL = ScriptedToolCall("Weather", {"city": "Paris", "temperature": 21})
 LOOSE = 'Sure! {"temperature": "warm"} Hope that helps.'
 GOOD = '{"city": "Paris", "temperature": 21}'
-
-
-class _Events(BaseEventHandler):
-    events: list[BaseEvent]
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def events() -> Iterator[list[BaseEvent]]:
-    handler = _Events(events=[])
-    dispatcher = get_dispatcher()
-    dispatcher.add_event_handler(handler)
-    try:
-        yield handler.events
-    finally:
-        dispatcher.event_handlers.remove(handler)
 
 
 def sent(emu: Emulator) -> list[dict[str, Any]]:
