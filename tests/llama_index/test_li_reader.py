@@ -240,7 +240,6 @@ def test_files_on_an_fsspec_file_system(fast: Callable[..., QwenOmniReader], emu
 # -- LlamaIndex sees every request ----------------------------------------------------------------------------
 
 
-
 def test_callbacks_and_instrumentation_see_each_request_and_count_its_tokens(
     fast: Callable[..., QwenOmniReader],
     make_llm: MakeLLM,
