@@ -92,7 +92,9 @@ class FaceKit:
             connection["max_retries"] = 2
         if connection["timeout"] is None:
             connection["timeout"] = DEFAULT_TIMEOUT
-        options = build_options({name: fields.get(name) for name in OPTION_FIELDS}, body=body)
+        values = {name: fields.get(name) for name in OPTION_FIELDS}
+        values["stop"] = values["stop"] or None  # an empty list of stop sequences is none
+        options = build_options(values, body=body)
         repairs = fields.get("structured_output_repairs")
         return cls(connection, options, DEFAULT_REPAIRS if repairs is None else int(repairs))
 
