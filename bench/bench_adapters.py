@@ -7,9 +7,12 @@ CPU time. Prints figures and ratios; asserts nothing.
 
 1. Spoken answers of 10 s, 1 min and ``--long-minutes`` min: CPU time of this process per second of speech (median
    of a few runs) for the core's stream, ``ChatQwenOmni.stream`` read piece by piece (``audio_pcm(chunk)``), the
-   same stream summed with ``+``, ``invoke``, and LlamaIndex's ``stream_chat`` / ``chat``; the growth from the
-   shortest to the longest answer, and each adapter's ratio to the core at the longest.
-2. Peak memory (tracemalloc) of ``invoke``, the summed stream and LlamaIndex's ``chat``, over the PCM's size.
+   same stream summed with ``+`` and read as one WAV (``audio_wav``), in v0 and in v1 (``output_version="v1"``,
+   whose sum holds the one WAV block), ``invoke``, and LlamaIndex's ``stream_chat`` / ``chat``; the growth from
+   the shortest to the longest answer, and each adapter's ratio to the core at the longest (issue 16's bound for a
+   summed stream: 1.5x).
+2. Peak memory (tracemalloc) of ``invoke``, the summed stream (v0 and v1), LlamaIndex's ``chat`` and the core's
+   stream, over the PCM's size (issue 16's bound for a summed stream: 3x).
 3. Text answers (``--words`` words, streamed): wall time per request of the raw ``openai.OpenAI`` stream (text
    joined by the caller), ``OmniClient.stream``, ``ChatQwenOmni.stream`` / ``invoke`` and ``QwenOmni.stream_chat``
    / ``chat``, interleaved round by round; median, spread (quartiles) and the ratio of medians to the raw SDK.
@@ -69,11 +72,21 @@ def sum_chunks(chat: ChatQwenOmni) -> object:
     return total
 
 
+def one_wav_block(total: object) -> bool:
+    """Whether a v1 sum holds exactly one audio block (the whole answer as a WAV)."""
+    content = getattr(total, "content", None)
+    if not isinstance(content, list):
+        return False
+    blocks = [b for b in content if isinstance(b, dict) and b.get("type") == "audio"]
+    return len(blocks) == 1 and blocks[0].get("mime_type") == "audio/wav"
+
+
 def speech(base_url: str, seconds: float, repeat: int) -> dict[str, float]:
     """CPU ms per second of speech for each consumer, and the memory ratios, for one answer length."""
     connection = {"api_key": "bench", "base_url": base_url}
     core = OmniClient(**connection)
     chat = ChatQwenOmni(model=MODEL, modalities=SPEAK, **connection)
+    chat_v1 = ChatQwenOmni(model=MODEL, modalities=SPEAK, output_version="v1", **connection)
     llm = QwenOmni(model=MODEL, modalities=SPEAK, **connection)
     hello = [Message("user", "Hello")]
     question = [ChatMessage(role="user", content="Hello")]
@@ -89,10 +102,12 @@ def speech(base_url: str, seconds: float, repeat: int) -> dict[str, float]:
             audio_pcm(chunk)
 
     def lc_summed() -> None:
-        total = None
-        for chunk in chat.stream("Hello"):
-            total = chunk if total is None else total + chunk
-        assert total is not None and audio_wav(total)
+        total = sum_chunks(chat)
+        assert total is not None and audio_wav(total)  # type: ignore[arg-type]
+
+    def lc_summed_v1() -> None:
+        total = sum_chunks(chat_v1)
+        assert one_wav_block(total) and audio_wav(total)  # type: ignore[arg-type]
 
     def lc_invoke() -> None:
         assert audio_wav(chat.invoke("Hello"))
@@ -105,14 +120,16 @@ def speech(base_url: str, seconds: float, repeat: int) -> dict[str, float]:
         llm.chat(question)
 
     rows = {"core stream": core_stream, "LangChain stream, audio_pcm per chunk": lc_pieces,
-            "LangChain stream, chunks summed with +": lc_summed, "LangChain invoke": lc_invoke,
-            "LlamaIndex stream_chat": li_stream, "LlamaIndex chat": li_chat}  # fmt: skip
-    runs = max(1, repeat if seconds < 120 else repeat // 5)
+            "LangChain stream summed with +, v0": lc_summed, "LangChain stream summed with +, v1": lc_summed_v1,
+            "LangChain invoke": lc_invoke, "LlamaIndex stream_chat": li_stream,
+            "LlamaIndex chat": li_chat}  # fmt: skip
+    runs = max(3, repeat if seconds < 120 else repeat // 5)
     figures = {name: 1000 * cpu(fn, runs) / duration for name, fn in rows.items()}
     figures["seconds"] = duration
     # the adapter's own memory: the answer held, not the caller's decoding of it
     figures["memory LangChain invoke"] = peak_memory(lambda: chat.invoke("Hello")) / pcm_bytes
-    figures["memory LangChain stream summed"] = peak_memory(lambda: sum_chunks(chat)) / pcm_bytes
+    figures["memory LangChain stream summed, v0"] = peak_memory(lambda: sum_chunks(chat)) / pcm_bytes
+    figures["memory LangChain stream summed, v1"] = peak_memory(lambda: sum_chunks(chat_v1)) / pcm_bytes
     figures["memory LlamaIndex chat"] = peak_memory(li_chat) / pcm_bytes
     figures["memory core stream"] = peak_memory(core_stream) / pcm_bytes
     return figures

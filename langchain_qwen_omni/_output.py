@@ -1,44 +1,32 @@
 """The core's answer as LangChain messages: streamed deltas -> ``AIMessageChunk``, a whole answer -> ``AIMessage``,
 and the v1 ``content_blocks`` of both. Pure: no I/O, no client.
 
-The spoken answer has one shape per kind of message:
-
-* A whole answer (``invoke``, ``batch``, ``streaming=True``, and a model invoked inside a chain, an agent or a
-  LangGraph node, which stream tokens to callbacks while they run) holds one WAV file: base64 in
-  ``additional_kwargs["audio"]["data"]`` with ``format: "wav"``, the OpenAI shape, and as one v1 ``audio`` block
-  with ``mime_type: "audio/wav"``.
-* A streamed chunk holds one piece of raw PCM16 (little-endian, mono, 24 kHz): base64 in
-  ``additional_kwargs["audio"]["pcm"]``, a one-item list, and as a v1 ``audio`` block with ``mime_type:
-  "audio/pcm"`` and its sample format (``sample_rate``, ``channels``, ``sample_width``) in ``extras``.
-
-Pieces are list items, so LangChain's merges (``chunk + chunk``, ``stream()``'s final merge) append them: the sum
-of a stream costs time and memory linear in the length of the speech, where one growing base64 string would be
-copied again at every piece. The sum holds the list of pieces; its v1 view is one WAV block, since it holds the
-whole answer. :func:`langchain_qwen_omni.audio_wav` and :func:`~langchain_qwen_omni.audio_pcm` read every shape.
+A spoken answer has one shape on every path (:mod:`._spoken`): base64 PCM pieces in ``additional_kwargs["audio"]``,
+each the core's base64 as the API sent it (passed on, never decoded and encoded again), appended when chunks are
+summed; the v1 view of a whole answer is one WAV ``audio`` block, made from the pieces by a join.
 
 Example:
     >>> conv = ChunkConverter()
-    >>> first = conv.convert(AudioDelta(b"\\x01\\x00" * 4, "audio_1"))
-    >>> first.additional_kwargs["audio"]
-    {'pcm': ['AQABAAEA'], 'index': 0, 'format': 'pcm16', 'sample_rate': 24000, 'id': 'audio_1'}
+    >>> first = conv.convert(AudioDelta(data="AQABAAEA", audio_id="audio_1"))
+    >>> dict(first.additional_kwargs["audio"])
+    {'id': 'audio_1', 'format': 'pcm16', 'sample_rate': 24000, 'pcm': ['AQABAAEA']}
     >>> last = conv.close(model="m", completion_id=None)
-    >>> (first + last).additional_kwargs["audio"]["pcm"]
-    ['AQABAAEA', 'AQA=']
+    >>> dict((first + last).additional_kwargs["audio"])["transcript"]
+    ''
 """
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, assert_never
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
 from qwen_omni.adapter_support import usage_summary
-from qwen_omni.audio import CHANNELS, SAMPLE_WIDTH_BYTES, WavBase64, pcm16_to_wav
 from qwen_omni.profiles import OUTPUT_SAMPLE_RATE
 from qwen_omni.stream import (
     AudioDelta,
@@ -52,17 +40,15 @@ from qwen_omni.stream import (
     Usage,
     UsageDelta,
 )
+from qwen_omni.structured import StructuredOutcome
+
+from ._spoken import PCM_FORMAT, SpokenAudio, wav_block
 
 __all__ = [
-    "PCM_FORMAT",
-    "PCM_MIME_TYPE",
     "PROVIDER",
-    "WAV_FORMAT",
-    "WAV_MIME_TYPE",
     "AnswerBuilder",
     "ChunkConverter",
-    "audio_bytes",
-    "complete_audio",
+    "structured_message",
     "translate_content",
     "translate_content_chunk",
     "usage_metadata",
@@ -70,17 +56,8 @@ __all__ = [
 
 #: The ``model_provider`` tag on every message this package makes; LangChain looks up our translator by it.
 PROVIDER = "qwen_omni"
-#: ``additional_kwargs["audio"]["format"]`` of streamed pieces: raw PCM16 little-endian mono 24 kHz.
-PCM_FORMAT = "pcm16"
-#: ... and of a whole answer: a WAV file.
-WAV_FORMAT = "wav"
-PCM_MIME_TYPE = "audio/pcm"
-WAV_MIME_TYPE = "audio/wav"
-#: PCM pieces are cut on this boundary: whole 16-bit samples and whole base64 groups (no ``=`` padding).
-_PCM_ALIGN = 6
 _TEXT_INDEX = "lc_text"
 _REASONING_INDEX = "lc_reasoning"
-_PCM_EXTRAS = {"sample_rate": OUTPUT_SAMPLE_RATE, "channels": CHANNELS, "sample_width": SAMPLE_WIDTH_BYTES}
 
 
 def _chunk(**fields: Any) -> AIMessageChunk:
@@ -91,24 +68,31 @@ def _chunk(**fields: Any) -> AIMessageChunk:
 class ChunkConverter:
     """Turns one stream's core deltas into ``AIMessageChunk`` objects, as they arrive.
 
-    It holds only up to five PCM bytes carried to the next piece (pieces end on whole samples and whole base64
-    groups) and the number of pieces sent. Call :meth:`close` after the last delta.
+    ``output_version="v1"``: the last chunk (:meth:`close`) carries the whole answer's one WAV ``audio`` block, so
+    the sum of the stream has it; for that the converter keeps a reference to each piece (the chunks hold the same
+    strings). It also keeps the answer's text, the spoken answer's transcript.
     """
 
-    def __init__(self) -> None:
-        self._pcm_tail = b""
-        self._pieces = 0
+    def __init__(self, *, output_version: str | None = None) -> None:
+        self._v1 = output_version == "v1"
+        self._pieces: list[str] = []
+        self._spoken = False
+        self._audio_id: str | None = None
+        self._text: list[str] = []
+        self._transcribed = False
 
     def convert(self, delta: Delta) -> AIMessageChunk | None:
-        """The chunk for one delta, or None when it carries nothing yet (a PCM piece under 6 bytes)."""
+        """The chunk for one delta (None: nothing to send)."""
         if isinstance(delta, TextDelta):
+            self._text.append(delta.text)
             return _chunk(content=delta.text)
         if isinstance(delta, ReasoningDelta):
             return _chunk(additional_kwargs={"reasoning_content": delta.text})
         if isinstance(delta, AudioDelta):
-            return self._audio(delta)
+            return _chunk(additional_kwargs={"audio": self._piece(delta)})
         if isinstance(delta, TranscriptDelta):
-            return _chunk(additional_kwargs={"audio": {"transcript": delta.text}})
+            self._transcribed = True
+            return _chunk(additional_kwargs={"audio": SpokenAudio(transcript=delta.text)})
         if isinstance(delta, ToolCallDelta):
             piece = tool_call_chunk(name=delta.name, args=delta.arguments, id=delta.id, index=delta.index)
             return _chunk(tool_call_chunks=[piece])
@@ -122,40 +106,44 @@ class ChunkConverter:
             return _chunk(response_metadata={"finish_reason": delta.reason})
         assert_never(delta)
 
-    def _audio(self, delta: AudioDelta) -> AIMessageChunk | None:
-        pcm = self._pcm_tail + delta.pcm if self._pcm_tail else delta.pcm
-        cut = len(pcm) - len(pcm) % _PCM_ALIGN
-        self._pcm_tail = pcm[cut:]
-        if not cut:
-            return None
-        return _chunk(additional_kwargs={"audio": self._piece(pcm[:cut], delta.audio_id)})
-
-    def _piece(self, pcm: bytes, audio_id: str | None) -> dict[str, Any]:
-        # "index" is the piece's place in the stream (LangChain's merges keep the last); strings concatenate when
-        # chunks are summed, so the format and the id go on the first piece only.
-        audio: dict[str, Any] = {"pcm": [base64.b64encode(pcm).decode("ascii")], "index": self._pieces}
-        if not self._pieces:
+    def _piece(self, delta: AudioDelta) -> SpokenAudio:
+        # strings concatenate when chunks are summed: the id, format and rate go on the first piece only
+        audio = SpokenAudio()
+        if not self._spoken:
+            self._spoken = True
+            self._audio_id = delta.audio_id
+            if delta.audio_id:
+                audio["id"] = delta.audio_id
             audio.update(format=PCM_FORMAT, sample_rate=OUTPUT_SAMPLE_RATE)
-            if audio_id:
-                audio["id"] = audio_id
-        self._pieces += 1
+        audio["pcm"] = [delta.data]
+        if self._v1:
+            self._pieces.append(delta.data)
         return audio
 
     def close(self, *, model: str | None, completion_id: str | None) -> AIMessageChunk:
-        """The last chunk: the PCM remainder (base64 with its padding), the model name and completion id."""
+        """The last chunk: the model name and completion id; for a spoken answer its transcript (unless the stream
+        sent it), and in v1 its one WAV block."""
         kwargs: dict[str, Any] = {}
-        if self._pcm_tail:
-            kwargs["audio"] = self._piece(self._pcm_tail, None)
-            self._pcm_tail = b""
-        metadata = {"model_name": model, **({"id": completion_id} if completion_id else {})}
-        return _chunk(additional_kwargs=kwargs, response_metadata=metadata, chunk_position="last")
+        metadata: dict[str, Any] = {"model_name": model, **({"id": completion_id} if completion_id else {})}
+        content: str | list[str | dict[str, Any]] = ""
+        if self._spoken:
+            transcript = "".join(self._text)
+            if not self._transcribed:
+                kwargs["audio"] = SpokenAudio(transcript=transcript)
+            if self._v1:
+                audio = {"pcm": self._pieces, "id": self._audio_id}
+                block = wav_block(audio, transcript)
+                self._pieces = []
+                if block is not None:
+                    content = [dict(block)]
+                    metadata["output_version"] = "v1"
+        return _chunk(content=content, additional_kwargs=kwargs, response_metadata=metadata, chunk_position="last")
 
 
 class AnswerBuilder:
     """Builds the whole answer's ``AIMessage`` from the deltas and the core's result, without LangChain's chunk sums.
 
-    The WAV's base64 is written as the audio arrives (:class:`~qwen_omni.audio.WavBase64`), so the message costs
-    the speech's base64 once, plus the same again for the moment the pieces are joined.
+    The spoken answer is kept as the core's base64 pieces, as a sum of the stream holds it.
 
     Example:
         >>> from qwen_omni.stream import StreamAccumulator
@@ -167,23 +155,23 @@ class AnswerBuilder:
     """
 
     def __init__(self) -> None:
-        self._wav = WavBase64()
+        self._pieces: list[str] = []
 
     def add(self, delta: Delta) -> None:
         if isinstance(delta, AudioDelta):
-            self._wav.add(delta.pcm)
+            self._pieces.append(delta.data)
 
     def message(self, result: OmniResult, *, model: str, message_id: str | None = None) -> AIMessage:
         extra: dict[str, Any] = {}
         if result.reasoning:
             extra["reasoning_content"] = result.reasoning
-        wav = self._wav.text()
-        if wav or result.transcript:
-            audio: dict[str, Any] = {"transcript": result.transcript or result.text}
-            if wav:
-                audio.update(data=wav, format=WAV_FORMAT)
-            if result.audio_id:
-                audio["id"] = result.audio_id
+        if self._pieces or result.transcript:
+            audio = SpokenAudio()
+            if self._pieces:
+                if result.audio_id:
+                    audio["id"] = result.audio_id
+                audio.update(format=PCM_FORMAT, sample_rate=OUTPUT_SAMPLE_RATE, pcm=self._pieces)
+            audio["transcript"] = result.transcript or result.text
             extra["audio"] = audio
         metadata: dict[str, Any] = {"model_provider": PROVIDER, "model_name": result.model or model}
         if result.id:
@@ -210,6 +198,28 @@ class AnswerBuilder:
             usage_metadata=usage_metadata(result.usage) if result.usage is not None else None,
             id=message_id,
         )
+
+
+def structured_message(outcome: StructuredOutcome, *, model: str, message_id: str | None = None) -> AIMessage:
+    """The message of a structured request: the last answer, whose content is the JSON found when it fits (prose
+    around it dropped, as a provider's structured output has none), with the usage of every request and
+    ``response_metadata["structured_output"]``: the schema's name, whether it fits, the repairs sent, the errors."""
+    last = outcome.last
+    builder = AnswerBuilder()
+    if last.audio:
+        builder.add(AudioDelta(last.audio, last.audio_id))
+    text = outcome.text if outcome.valid and not last.tool_calls else last.text
+    result = dataclasses.replace(last, text=text, usage=outcome.usage)
+    message = builder.message(result, model=model, message_id=message_id)
+    if outcome.called_tools:
+        return message  # an agent's tool turn: not the structured answer yet
+    message.response_metadata["structured_output"] = {
+        "schema": outcome.schema.name,
+        "valid": outcome.valid,
+        "repairs": outcome.repairs,
+        "errors": list(outcome.errors),
+    }
+    return message
 
 
 def usage_metadata(usage: Usage) -> UsageMetadata:
@@ -240,53 +250,6 @@ def usage_metadata(usage: Usage) -> UsageMetadata:
     return result
 
 
-# -- reading the audio back ------------------------------------------------------------------------------
-
-
-def audio_bytes(message: BaseMessage) -> tuple[bytes, bool]:
-    """The spoken answer's bytes in ``message`` (any shape this package makes) and whether they are a WAV file.
-
-    Example:
-        >>> audio_bytes(AIMessage("", additional_kwargs={"audio": {"pcm": ["AQA=", "AgA="]}}))
-        (b'\\x01\\x00\\x02\\x00', False)
-    """
-    audio = message.additional_kwargs.get("audio")
-    if isinstance(audio, Mapping):
-        if isinstance(audio.get("pcm"), list) and audio["pcm"]:
-            return b"".join(base64.b64decode(piece) for piece in audio["pcm"]), False
-        if audio.get("data"):
-            return base64.b64decode(audio["data"]), audio.get("format") == WAV_FORMAT
-    pcm: list[bytes] = []
-    for block in message.content if isinstance(message.content, list) else []:
-        if isinstance(block, dict) and block.get("type") == "audio" and block.get("base64"):
-            data = base64.b64decode(block["base64"])
-            if block.get("mime_type") == WAV_MIME_TYPE:
-                return data, True
-            pcm.append(data)
-    return b"".join(pcm), False
-
-
-def complete_audio(message: AIMessage) -> AIMessage:
-    """The message with streamed PCM (pieces, or one string) replaced by one WAV file (``format: "wav"``).
-
-    A message without audio, or whose audio is a WAV already, is returned as it is.
-    """
-    audio = message.additional_kwargs.get("audio")
-    if not isinstance(audio, Mapping) or audio.get("format") == WAV_FORMAT:
-        return message
-    data, is_wav = audio_bytes(message)
-    if not data or is_wav:
-        return message
-    kept = {k: v for k, v in audio.items() if k not in ("pcm", "index", "sample_rate")}
-    complete = {
-        **kept,
-        "data": base64.b64encode(pcm16_to_wav(data)).decode("ascii"),
-        "format": WAV_FORMAT,
-        "transcript": audio.get("transcript") or message.text,
-    }
-    return message.model_copy(update={"additional_kwargs": {**message.additional_kwargs, "audio": complete}})
-
-
 # -- v1 content blocks -----------------------------------------------------------------------------------
 
 
@@ -296,8 +259,9 @@ def translate_content(message: AIMessage) -> list[types.ContentBlock]:
 
 
 def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]:
-    """v1 blocks of a chunk: text and reasoning with a stable ``index`` (they merge into one block each), each PCM
-    piece as its own ``audio`` block. A sum that holds the whole answer (its first and last chunk) gives one WAV."""
+    """v1 blocks of a chunk: text and reasoning with a stable ``index`` (they merge into one block each); no audio
+    block (the pieces are in ``additional_kwargs``). A sum that holds a whole answer (its first and last chunk) gives
+    the blocks of a whole message, with the one WAV block."""
     audio = message.additional_kwargs.get("audio")
     whole = message.chunk_position == "last" and isinstance(audio, Mapping) and "format" in audio
     return _blocks(message, whole=whole)
@@ -319,8 +283,11 @@ def _blocks(message: AIMessage, *, whole: bool) -> list[types.ContentBlock]:
             text_block["index"] = _TEXT_INDEX
         blocks.append(text_block)
     audio = message.additional_kwargs.get("audio")
-    if isinstance(audio, Mapping) and (audio.get("data") or audio.get("pcm")):
-        blocks.extend([_wav_block(audio, message)] if whole else _pcm_blocks(audio))
+    if whole and isinstance(audio, Mapping):
+        transcript = audio.get("transcript")
+        spoken = wav_block(audio, str(transcript) if transcript else message.text)
+        if spoken is not None:
+            blocks.append(spoken)
     finished = whole or (isinstance(message, AIMessageChunk) and message.chunk_position == "last")
     if finished:
         blocks.extend(
@@ -335,39 +302,3 @@ def _blocks(message: AIMessage, *, whole: bool) -> list[types.ContentBlock]:
                 block["index"] = position
             blocks.append(block)
     return blocks
-
-
-def _wav_block(audio: Mapping[str, Any], message: AIMessage) -> types.AudioContentBlock:
-    if audio.get("format") == WAV_FORMAT and audio.get("data"):
-        data = str(audio["data"])
-    else:
-        pcm, _ = audio_bytes(message)
-        data = base64.b64encode(pcm16_to_wav(pcm)).decode("ascii")
-    block = types.AudioContentBlock(
-        type="audio",
-        base64=data,
-        mime_type=WAV_MIME_TYPE,
-        extras={"transcript": audio.get("transcript") or message.text},
-    )
-    if audio.get("id"):
-        block["id"] = str(audio["id"])
-    return block
-
-
-def _pcm_blocks(audio: Mapping[str, Any]) -> list[types.ContentBlock]:
-    pieces = audio.get("pcm")
-    if not isinstance(pieces, list):  # an older single-string shape
-        pieces = [str(audio["data"])]
-    # each piece its own block: a shared index would make LangChain concatenate their base64 at every merge
-    last = int(audio.get("index") or 0)
-    first = last - len(pieces) + 1
-    return [
-        types.AudioContentBlock(
-            type="audio",
-            base64=str(piece),
-            mime_type=PCM_MIME_TYPE,
-            index=f"lc_audio_{first + n}",
-            extras=dict(_PCM_EXTRAS),
-        )
-        for n, piece in enumerate(pieces)
-    ]

@@ -1,62 +1,78 @@
 """The long-media pipeline behind ``QwenOmniMediaLoader`` and the media tool, built from a ``ChatQwenOmni``.
 
-The pipeline's client has the chat model's key, endpoint, retries, timeout and headers, and a rate limiter, so
-that every request of one loader (or tool) shares one request and token budget, whatever the calls and threads.
+What carries over is the chat model's face kit (:mod:`qwen_omni.face_kit`, the same as LlamaIndex's): its key,
+endpoint, retries, timeout and headers, and every request option it holds (search, thinking, sampling, stop, seed,
+extra body fields; the pipeline answers in text, so it drops the spoken answer's). The pipeline's client has a rate
+limiter, so that every request of one loader (or tool) shares one request and token budget, whatever the calls and
+threads.
+
+Each segment request is also a run of the chat model for LangChain, as LlamaIndex's reader makes each an LLM event:
+its ``callbacks`` (with its ``tags`` and ``metadata``) see a chat-model start and end with the answer's usage
+(``UsageMetadataCallbackHandler`` counts the loader's tokens), the media in the run's messages described, not
+carried; and its own ``rate_limiter`` (LangChain's ``InMemoryRateLimiter``), if it has one, gates each request.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from qwen_omni.client import OmniClient
-from qwen_omni.longmedia import LongMedia, PlanOptions, Slots
-from qwen_omni.longmedia.runner import OnError
-from qwen_omni.ratelimit import RateLimiter, RequestBudget
-from qwen_omni.request import RequestOptions
+from langchain_core.callbacks import AsyncCallbackManager
+from langchain_core.messages import AIMessage, BaseMessage, ChatMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
 
+from qwen_omni.client import OmniClient
+from qwen_omni.face_kit import MediaLoaderConfig, describe_message
+from qwen_omni.longmedia import Ask, LongMedia
+from qwen_omni.request import Message, RequestOptions
+from qwen_omni.stream import OmniResult
+
+from ._output import AnswerBuilder
 from .chat_models import ChatQwenOmni
 
-__all__ = ["build_pipeline", "limited_client", "request_options"]
-
-#: The chat model's fields that carry over to every segment request (the pipeline answers in text only).
-_CARRIED = ("enable_thinking", "thinking_budget", "temperature", "top_p", "max_tokens", "seed")
+__all__ = ["ask_through", "build_pipeline", "split_settings"]
 
 
-def limited_client(llm: ChatQwenOmni, rate_limiter: RequestBudget) -> OmniClient:
-    """A client with ``llm``'s connection settings, whose every request waits for ``rate_limiter``."""
-    return OmniClient(**llm.client_settings(), rate_limiter=rate_limiter)
+def _shown(messages: list[Message]) -> list[BaseMessage]:
+    return [ChatMessage(role=m.role, content=describe_message(m)) for m in messages]
 
 
-def request_options(llm: ChatQwenOmni) -> RequestOptions:
-    """``llm``'s sampling and thinking options, and its extra body fields, as the core's options."""
-    extra = {**(getattr(llm, "model_kwargs", None) or {}), **(getattr(llm, "extra_body", None) or {})}
-    carried: dict[str, Any] = {name: getattr(llm, name, None) for name in _CARRIED}
-    return RequestOptions(model=llm.model).merged(extra_body=extra or None, **carried)
+def ask_through(llm: ChatQwenOmni, client: OmniClient) -> Ask:
+    """Send each request with ``client`` as a run of ``llm``: its callbacks see it, its rate limiter gates it."""
+
+    async def ask(messages: list[Message], options: RequestOptions) -> OmniResult:
+        if llm.rate_limiter is not None:
+            await llm.rate_limiter.aacquire(blocking=True)
+        manager = AsyncCallbackManager.configure(llm.callbacks, None, llm.verbose, llm.tags, None, llm.metadata, None)
+        (run,) = await manager.on_chat_model_start(
+            llm._serialized, [_shown(messages)], invocation_params={"model": options.model, "_type": llm._llm_type}
+        )
+        try:
+            result = await client.acomplete(messages, options)
+        except BaseException as error:
+            await run.on_llm_error(error)
+            raise
+        message: AIMessage = AnswerBuilder().message(result, model=options.model)
+        await run.on_llm_end(LLMResult(generations=[[ChatGeneration(message=message)]]))
+        return result
+
+    return ask
 
 
-def build_pipeline(
-    llm: ChatQwenOmni,
-    *,
-    rate_limiter: RequestBudget | None,
-    concurrency: int | Slots,
-    retries: int,
-    on_error: OnError,
-    cache_dir: str | os.PathLike[str] | None,
-    progress: bool | dict[str, Any],
-    options: PlanOptions | None,
-    reduce_model: str | None,
-) -> LongMedia:
-    """The pipeline of a loader or tool: ``llm``'s model and options, one rate budget, one concurrency bound."""
-    return LongMedia(
-        limited_client(llm, rate_limiter if rate_limiter is not None else RateLimiter()),
-        model=llm.model,
-        reduce_model=reduce_model,
-        options=options,
-        concurrency=concurrency,
-        retries=retries,
-        on_error=on_error,
-        cache=cache_dir,
-        progress=progress,
-        request_options=request_options(llm),
+def build_pipeline(llm: ChatQwenOmni, config: MediaLoaderConfig) -> LongMedia:
+    """The pipeline of a loader or tool: ``llm``'s face kit, ``config``'s settings, each request a run of ``llm``."""
+    return llm.face_kit().pipeline(config, ask=lambda client: ask_through(llm, client))
+
+
+def split_settings(
+    config: MediaLoaderConfig | None, llm: ChatQwenOmni | None, settings: dict[str, Any], *, owner: str
+) -> tuple[MediaLoaderConfig, ChatQwenOmni]:
+    """A loader's config and chat model from its keywords: ``MediaLoaderConfig``'s names, else ``ChatQwenOmni``'s.
+
+    Raises:
+        InvalidRequestError: both a config and its settings, both ``llm`` and its options, or a name of neither.
+    """
+    fields = {*ChatQwenOmni.model_fields, *(f.alias for f in ChatQwenOmni.model_fields.values() if f.alias)}
+    config, options = MediaLoaderConfig.of_keywords(
+        config, settings, owner=owner, llm_given=llm is not None, llm_fields=fields, llm_class="ChatQwenOmni"
     )
+    return config, llm or ChatQwenOmni(**options)

@@ -1,9 +1,9 @@
 """The spoken answer of a ``ChatQwenOmni`` message, as WAV or raw PCM bytes.
 
-A whole answer (``invoke``, and a model invoked inside a chain, an agent or a LangGraph node) holds a WAV file;
-``stream`` yields raw PCM16 pieces (little-endian, mono, 24 kHz) to play as they arrive, and their sum with ``+``
-holds every piece. These two functions read every shape: ``additional_kwargs["audio"]`` (a WAV, PCM pieces) and
-v1 ``audio`` blocks.
+Every whole answer (``invoke``, a stream summed with ``+``, ``astream_events``' end, LangGraph's "messages"
+summed, v0 or v1) holds the speech in one shape (see the README's "Spoken answers"): base64 PCM16 pieces in
+``additional_kwargs["audio"]["pcm"]``, and one WAV ``audio`` block in its v1 content. A streamed chunk holds its own
+piece, ready to play. These two functions read every shape, old ones too.
 
 Example:
     >>> from qwen_omni.emulator import Emulator
@@ -21,30 +21,43 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langchain_core.messages import BaseMessage
 
-from qwen_omni.audio import pcm16_to_wav, wav_to_pcm16
+from qwen_omni.errors import QwenOmniError
 
-from ._output import audio_bytes
+from ._spoken import spoken_pcm, spoken_wav
+from .errors import to_langchain_error
 
 __all__ = ["audio_pcm", "audio_wav"]
 
 
 def audio_wav(message: BaseMessage) -> bytes:
-    """The spoken answer in ``message`` (a message, a chunk, or a sum of chunks) as a WAV file.
+    """The spoken answer in ``message`` (a message, a chunk, or a sum of chunks) as one WAV file.
 
-    Returns ``b""`` when the message holds no audio (ask for it with ``modalities=["text", "audio"]``).
+    Returns ``b""`` when the message holds no audio (ask for it with ``modalities=["text", "audio"]``). The file
+    is the one the message's v1 ``audio`` block holds, byte for byte.
+
+    Raises:
+        QwenOmniProtocolError: the audio is not valid base64.
     """
-    data, is_wav = audio_bytes(message)
-    if is_wav or not data:
-        return data
-    return pcm16_to_wav(data)
+    return _read(spoken_wav, message)
 
 
 def audio_pcm(message: BaseMessage) -> bytes:
     """The spoken answer in ``message`` as raw PCM16 little-endian mono 24 kHz samples (``b""`` if none).
 
     For a streamed chunk this is just that chunk's piece, ready to play.
+
+    Raises:
+        QwenOmniProtocolError: the audio is not valid base64.
     """
-    data, is_wav = audio_bytes(message)
-    return wav_to_pcm16(data) if is_wav else data
+    return _read(spoken_pcm, message)
+
+
+def _read(reader: Callable[[BaseMessage], bytes], message: BaseMessage) -> bytes:
+    try:
+        return reader(message)
+    except QwenOmniError as error:
+        raise to_langchain_error(error) from None

@@ -7,6 +7,7 @@ the moment it arrives. ``invoke`` sums the same chunks and turns the streamed PC
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,35 +27,46 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator,
 
 from qwen_omni.adapter_support import (
     StructuredMethod,
-    build_options,
     json_schema_as_json_mode,
     structured_method,
     thinking_on,
 )
-from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
+from qwen_omni.client import OmniClient
 from qwen_omni.errors import CapabilityError, InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import CONNECTION_FIELDS, FACE_FIELDS, FaceKit
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, Capability, advise, get_profile
+from qwen_omni.prompt_tokens import TokenEstimate, prompt_tokens
 from qwen_omni.request import Message, RequestOptions
 from qwen_omni.stream import Delta, OmniResult
+from qwen_omni.structured import DEFAULT_REPAIRS, RepairLoop, StructuredOutcome, aanswer_structured, answer_structured
+from qwen_omni.tokens import text_tokens
 
 from ._convert import langchain_profile, to_core_messages
-from ._output import PROVIDER, AnswerBuilder, ChunkConverter, translate_content, translate_content_chunk
-from ._structured import check_tool_choice, format_tools, structured_output, tool_choice_to_wire
+from ._output import (
+    PROVIDER,
+    AnswerBuilder,
+    ChunkConverter,
+    structured_message,
+    translate_content,
+    translate_content_chunk,
+)
+from ._structured import (
+    STRUCTURED_KWARG,
+    StructuredSpec,
+    check_tool_choice,
+    format_tools,
+    spec_of_request,
+    structured_output,
+    tool_choice_to_wire,
+)
 from .errors import to_langchain_error
 
 register_translator(PROVIDER, translate_content, translate_content_chunk)
 
-#: Constructor fields that become request options of the same name.
-_OPTION_FIELDS = (
-    "model", "modalities", "voice", "audio_format", "enable_search", "search_options", "enable_thinking",
-    "thinking_budget", "temperature", "top_p", "max_tokens", "seed",
-)  # fmt: skip
-#: The fields the core client is built from: a change to any of them (``model_copy(update=...)``) rebuilds it.
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
 #: Call arguments LangChain passes that are not request options.
-_NOT_OPTIONS = ("stream", "ls_structured_output_format")
+_NOT_OPTIONS = ("stream", "ls_structured_output_format", STRUCTURED_KWARG)
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class _Request:
     messages: list[Message]
     options: RequestOptions
     headers: dict[str, str] | None
+    structured: StructuredSpec | None = None
 
 
 class ChatQwenOmni(BaseChatModel):
@@ -141,6 +154,9 @@ class ChatQwenOmni(BaseChatModel):
     """Further JSON body fields, as with the OpenAI SDK's ``extra_body``."""
     default_headers: dict[str, str] | None = None
     """HTTP headers sent with every request."""
+    structured_output_repairs: int = Field(default=DEFAULT_REPAIRS, ge=0)
+    """Repair requests after a structured answer (``with_structured_output``, an agent's ``response_format``) that
+    does not fit its schema: each sends the answer back with the validation errors. 0 sends none."""
     local_media_root: str | None = None
     """The folder whose files content blocks may name (``path``, ``file://`` or bare paths in ``url``, frame
     lists); a relative path in a block is taken relative to it. ``None`` (the default): a block never makes the
@@ -170,17 +186,22 @@ class ChatQwenOmni(BaseChatModel):
     def _omni_client(self) -> OmniClient:
         """The core client, rebuilt when a connection field differs from the one it was built with (a model made
         by ``model_copy(update={"base_url": ...})``, or unpickled in another process)."""
-        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        key = tuple(getattr(self, name) for name in CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
             self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
 
+    def face_kit(self) -> FaceKit:
+        """What this model hands the core and the long-media pipeline: its connection, the options of every request
+        (its fields and ``model_kwargs``), its structured-output repairs (:mod:`qwen_omni.face_kit`, the same for
+        LlamaIndex's ``QwenOmni``)."""
+        return FaceKit.of({name: getattr(self, name) for name in FACE_FIELDS}, body=self.model_kwargs)
+
     def client_settings(self) -> dict[str, Any]:
         """The core client's connection settings from this model's fields (for a client of one's own, e.g. with a
         ``rate_limiter``)."""
-        settings = {name: getattr(self, name) for name in _CONNECTION_FIELDS}
-        return {**settings, "timeout": DEFAULT_TIMEOUT if self.timeout is None else self.timeout}
+        return dict(self.face_kit().connection)
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickle without the client (its connections belong to this process) and, when the key came from
@@ -247,16 +268,13 @@ class ChatQwenOmni(BaseChatModel):
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Request:
         call = {k: v for k, v in kwargs.items() if k not in _NOT_OPTIONS}
         headers = call.pop("extra_headers", None)
-        settings = {name: getattr(self, name) for name in _OPTION_FIELDS}
-        settings["stop"] = self.stop or None
-        options = build_options(
-            settings, body={**self.model_kwargs, **(self.extra_body or {})}, call={**call, "stop": stop or None}
-        )
+        options = self.face_kit().options.merged(**{**call, "stop": stop or None})
         core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+        structured = spec_of_request(kwargs)
         core, options = json_schema_as_json_mode(core, options)
         names = [str((tool.get("function") or {}).get("name")) for tool in options.tools or ()]
         check_tool_choice(options.tool_choice, names, thinking=thinking_on(options))
-        return _Request(core, options, dict(headers) if headers else None)
+        return _Request(core, options, dict(headers) if headers else None, structured)
 
     def _should_stream(
         self,
@@ -269,10 +287,11 @@ class ChatQwenOmni(BaseChatModel):
 
         ``invoke`` and ``generate`` always run :meth:`_generate`, which streams every chunk to the callbacks as it
         arrives (``astream_events``, LangGraph's ``stream_mode="messages"``, tracers) and returns the whole answer
-        built once: so the final message, a spoken one as one WAV file, is the same on every path.
+        built once: so the final message, a spoken one as one WAV file, is the same on every path. A structured
+        request is never streamed: its answer is validated (and repaired) whole first.
         """
-        if not kwargs.get("stream"):
-            return False
+        if not kwargs.get("stream") or spec_of_request(kwargs) is not None:
+            return False  # a structured answer is checked whole before anyone sees it: stream() yields it at once
         return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _stream(
@@ -284,7 +303,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         try:
             request = self._request(messages, stop, kwargs)
-            converter = ChunkConverter()
+            converter = ChunkConverter(output_version=self.output_version)
             stream = self._omni_client().stream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -306,7 +325,7 @@ class ChatQwenOmni(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         try:
             request = self._request(messages, stop, kwargs)
-            converter = ChunkConverter()
+            converter = ChunkConverter(output_version=self.output_version)
             stream = self._omni_client().astream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -328,7 +347,14 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
-            answer = _Answer(request, run_manager)
+            if request.structured is not None:
+                client = self._omni_client()
+                outcome = answer_structured(
+                    lambda sent: client.complete(sent, request.options, extra_headers=request.headers),
+                    self._repair_loop(request),
+                )
+                return self._structured_result(request, outcome, run_manager)
+            answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().stream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -351,7 +377,14 @@ class ChatQwenOmni(BaseChatModel):
     ) -> ChatResult:
         try:
             request = self._request(messages, stop, kwargs)
-            answer = _Answer(request, run_manager)
+            if request.structured is not None:
+                client = self._omni_client()
+                outcome = await aanswer_structured(
+                    lambda sent: client.acomplete(sent, request.options, extra_headers=request.headers),
+                    self._repair_loop(request),
+                )
+                return self._structured_result(request, outcome, run_manager)
+            answer = _Answer(request, run_manager, self.output_version)
             stream = self._omni_client().astream(
                 request.messages, request.options, extra_headers=request.headers, keep_audio=False
             )
@@ -364,6 +397,29 @@ class ChatQwenOmni(BaseChatModel):
             return answer.result(stream.result)
         except QwenOmniError as error:
             raise to_langchain_error(error) from None
+
+    def _repair_loop(self, request: _Request) -> RepairLoop:
+        spec = request.structured
+        assert spec is not None
+        return RepairLoop(
+            spec.schema,
+            request.messages,
+            via=spec.via,
+            tool_name=spec.tool_name,
+            repairs=self.structured_output_repairs,
+        )
+
+    def _structured_result(
+        self,
+        request: _Request,
+        outcome: StructuredOutcome,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+    ) -> ChatResult:
+        """The checked answer: its JSON (prose dropped) when it fits, else the last answer as it came; the usage of
+        every request."""
+        message_id = _message_id(run_manager) if run_manager is not None else None
+        message = structured_message(outcome, model=request.options.model, message_id=message_id)
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _streamed(self, chunk: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
         generation = ChatGenerationChunk(message=self._for_callbacks(chunk, run_manager))
@@ -390,6 +446,71 @@ class ChatQwenOmni(BaseChatModel):
             metadata = {**chunk.response_metadata, "output_version": "v1"}
             chunk = chunk.model_copy(update={"content": chunk.content_blocks, "response_metadata": metadata})
         return chunk
+
+    # -- token counts ---------------------------------------------------------------------------------------
+
+    def get_num_tokens(self, text: str) -> int:
+        """An estimate of the tokens in ``text``, made offline: about four characters a token.
+
+        Qwen's tokenizer is not bundled (nothing is downloaded, no ``transformers``): the count is the estimate the
+        long-media planner uses (:mod:`qwen_omni.prompt_tokens`), close for English and low for Chinese or
+        Japanese. Set ``custom_get_token_ids`` for exact counts from a tokenizer of your own.
+
+        Example:
+            >>> ChatQwenOmni(api_key="sk-test").get_num_tokens("How long is this recording?")
+            7
+        """
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return text_tokens(len(text))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """An estimate of the input tokens of ``messages`` (and ``tools``), media included, made offline.
+
+        Text as :meth:`get_num_tokens` counts it; images, audio and video at the documented rates of this model
+        (inline media are probed for their size and duration; a URL, never fetched, counts as the longest file the
+        model takes). See :mod:`qwen_omni.prompt_tokens` for the rules. The server's count (``usage_metadata``)
+        is the true one.
+
+        Raises:
+            QwenOmniMediaError: inline media that cannot be read.
+
+        Example:
+            >>> from langchain_core.messages import HumanMessage
+            >>> from qwen_omni import samples
+            >>> import base64
+            >>> audio = {"type": "audio", "base64": base64.b64encode(samples.tone_wav(10.0)).decode(),
+            ...          "mime_type": "audio/wav"}
+            >>> ChatQwenOmni(api_key="sk-test", model="qwen3.5-omni-flash").get_num_tokens_from_messages(
+            ...     [HumanMessage([audio, {"type": "text", "text": "Transcribe."}])])
+            73
+        """
+        try:
+            core = to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
+            estimate = prompt_tokens(core, self.model)
+        except QwenOmniError as error:
+            raise to_langchain_error(error) from None
+        if tools:
+            characters = sum(len(json.dumps(tool, ensure_ascii=False)) for tool in format_tools(tools))
+            estimate = estimate + TokenEstimate(characters=characters)
+        return estimate.total
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids need Qwen's tokenizer, which is not bundled: set ``custom_get_token_ids``, or count with
+        :meth:`get_num_tokens` (an estimate).
+
+        Raises:
+            QwenOmniCapabilityError: no ``custom_get_token_ids`` is set.
+        """
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        raise to_langchain_error(
+            CapabilityError(
+                "ChatQwenOmni has no token ids offline: Qwen's tokenizer is not bundled (nothing is downloaded). "
+                "Count tokens with get_num_tokens / get_num_tokens_from_messages (estimates), or pass "
+                "custom_get_token_ids=your_tokenizer.encode."
+            )
+        )
 
     # -- tools and structured output -----------------------------------------------------------------------
 
@@ -485,12 +606,16 @@ class _Answer:
     """One ``invoke``: the whole answer built as it arrives, and chunks only when a callback will see them."""
 
     def __init__(
-        self, request: _Request, run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None
+        self,
+        request: _Request,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        output_version: str | None,
     ) -> None:
         self.request = request
         self.run_manager = run_manager
         self.builder = AnswerBuilder()
-        self.converter = ChunkConverter() if run_manager is not None and run_manager.handlers else None
+        watched = run_manager is not None and run_manager.handlers
+        self.converter = ChunkConverter(output_version=output_version) if watched else None
 
     def add(self, delta: Delta) -> AIMessageChunk | None:
         self.builder.add(delta)

@@ -17,6 +17,8 @@
     ServerError, StreamErrorEvent, ...      ModelAPIError                (5xx, error events, protocol, cut short)
     APIConnectionError                      ModelConnectionError
     APITimeoutError                         ModelTimeoutError
+    StructuredOutputError                   OutputParserException        (a structured answer that does not fit,
+                                                                          after the repair requests; llm_output = raw)
 
 Example:
     >>> from langchain_core.exceptions import ModelRateLimitError
@@ -29,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from langchain_core.exceptions import (
     ContextOverflowError,
@@ -42,6 +45,7 @@ from langchain_core.exceptions import (
     ModelRateLimitError,
     ModelRefusalError,
     ModelTimeoutError,
+    OutputParserException,
 )
 
 from qwen_omni import errors as core
@@ -61,6 +65,7 @@ __all__ = [
     "QwenOmniMissingAPIKeyError",
     "QwenOmniModerationError",
     "QwenOmniNotFoundError",
+    "QwenOmniOutputParserError",
     "QwenOmniPermissionDeniedError",
     "QwenOmniProtocolError",
     "QwenOmniRateLimitError",
@@ -156,6 +161,15 @@ class QwenOmniTimeoutError(core.APITimeoutError, ModelTimeoutError):
     """The call did not end within its ``timeout``."""
 
 
+class QwenOmniOutputParserError(core.StructuredOutputError, OutputParserException):
+    """A structured answer does not fit its schema after the repair requests: LangChain's parse error, with the
+    raw answer as ``llm_output`` (and ``raw``), the errors in ``errors``."""
+
+    observation: Any = None
+    llm_output: str | None = None
+    send_to_llm: bool = False
+
+
 #: Most specific first: the first class the error is an instance of picks its LangChain twin.
 _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = (
     (core.StreamModerationError, QwenOmniStreamModerationError),
@@ -172,6 +186,7 @@ _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = 
     (core.APITimeoutError, QwenOmniTimeoutError),
     (core.APIConnectionError, QwenOmniConnectionError),
     (core.IncompleteResponseError, QwenOmniIncompleteResponseError),
+    (core.StructuredOutputError, QwenOmniOutputParserError),
     (core.CapabilityError, QwenOmniCapabilityError),
     (core.LimitExceededError, QwenOmniLimitExceededError),
     (core.MediaError, QwenOmniMediaError),
@@ -213,4 +228,6 @@ def to_langchain_error(error: core.QwenOmniError) -> core.QwenOmniError:
     converted.__dict__.update(vars(error))
     if isinstance(converted, ModelRefusalError):
         converted.raw_message = None
+    if isinstance(converted, QwenOmniOutputParserError):
+        converted.llm_output = converted.raw
     return converted.with_traceback(error.__traceback__)

@@ -20,33 +20,24 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from qwen_omni.errors import InvalidRequestError
+from qwen_omni.face_kit import MediaLoaderConfig
 from qwen_omni.longmedia import (
-    IMAGE_PROMPT,
-    DocumentChoice,
-    DocumentMode,
     DocumentRecord,
     DocumentSettings,
     LongMedia,
-    PlanOptions,
     RecordingLike,
-    Slots,
     aload_documents,
     load_documents,
     sources_of,
 )
-from qwen_omni.longmedia.runner import OnError
-from qwen_omni.ratelimit import RequestBudget
 
-from ._pipeline import build_pipeline
+from ._pipeline import build_pipeline, split_settings
 from .chat_models import ChatQwenOmni
 
 __all__ = ["QwenOmniMediaLoader"]
@@ -63,25 +54,20 @@ class QwenOmniMediaLoader(BaseLoader):
     Args:
         sources: one recording or a list: paths, bytes, binary file objects, URLs (sent as they are, never
             downloaded) or :class:`qwen_omni.longmedia.Recording` items (which name bytes).
-        llm: the :class:`~langchain_qwen_omni.ChatQwenOmni` whose model, key, endpoint and options are used;
-            built from ``llm_kwargs`` when not given.
-        mode: ``"auto"`` (a transcript of audio, a description of video), ``"transcript"``, ``"subtitles"``,
-            ``"description"``, ``"summary"`` (map-reduce over the segments) or ``"custom"`` (``prompt`` asked of
-            each segment, told where it lies). Images are always asked ``image_prompt``.
-        documents: ``"segments"``, ``"recording"`` (one Document for the whole recording) or ``"both"``; by
-            default the whole recording in ``"summary"`` mode, else one per segment.
-        segment_seconds: cut segments of at most this many seconds (always within the model's limits).
-        plan_options: how to cut and encode (:class:`qwen_omni.longmedia.PlanOptions`).
-        max_concurrency: requests in flight at once over every load of this loader, or a shared ``Slots``.
-        rate_limiter: the request and token budget every request waits for (default: the documented quota).
-        on_error: ``"raise"`` (:class:`~qwen_omni.errors.LoadFailedError`, every Document made in
-            ``.documents``) or ``"skip"`` (an empty Document with ``metadata["error"]`` stands for what failed).
-        cache_dir: keep each segment's answer in this folder, so that a rerun sends only what is missing.
-        show_progress: a tqdm bar per recording on stderr (or tqdm's options as a dict).
-        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
-            in the whole recording (False: for prompts whose answers hold no times).
+        llm: the :class:`~langchain_qwen_omni.ChatQwenOmni` whose model, key, endpoint and every request option
+            (search, thinking, sampling...) are used; built from the other keywords when not given.
+        config: the loader's settings as one :class:`qwen_omni.face_kit.MediaLoaderConfig` (the same object
+            LlamaIndex's ``QwenOmniReader`` takes), or give them as keywords:
+        mode, prompt, image_prompt, documents, subtitle_format, segment_seconds, plan_options, max_concurrency,
+            rate_limiter, on_error, retries, cache_dir, show_progress, reduce_model: see ``MediaLoaderConfig``
+            (``mode="auto"`` transcribes audio and describes video; ``"summary"`` gives one Document for the whole
+            recording; ``on_error="raise"`` keeps every Document made in the error's ``.documents``).
         metadata: added to every Document's metadata.
-        **llm_kwargs: options of the ``ChatQwenOmni`` built when ``llm`` is not given.
+        **options: without ``llm``, the options of the ``ChatQwenOmni`` to build (``model``, ``api_key``...).
+
+    Raises:
+        InvalidRequestError: a setting that is neither the loader's nor the chat model's, or both ``llm`` and
+            chat-model options.
 
     Example:
         >>> loader = QwenOmniMediaLoader(["standup.mp3", "demo.mp4"], model="qwen3-omni-flash", mode="summary")
@@ -94,48 +80,15 @@ class QwenOmniMediaLoader(BaseLoader):
         sources: RecordingLike | Sequence[RecordingLike],
         *,
         llm: ChatQwenOmni | None = None,
-        mode: DocumentMode = "auto",
-        prompt: str | None = None,
-        image_prompt: str = IMAGE_PROMPT,
-        documents: DocumentChoice | None = None,
-        segment_seconds: float | None = None,
-        plan_options: PlanOptions | None = None,
-        max_concurrency: int | Slots = 4,
-        rate_limiter: RequestBudget | None = None,
-        on_error: OnError = "raise",
-        retries: int = 2,
-        cache_dir: str | os.PathLike[str] | None = None,
-        show_progress: bool | dict[str, Any] = False,
-        reduce_model: str | None = None,
-        subtitle_format: Literal["srt", "vtt"] = "srt",
-        timestamps: bool = True,
+        config: MediaLoaderConfig | None = None,
         metadata: Mapping[str, Any] | None = None,
-        **llm_kwargs: Any,
+        **settings: Any,
     ) -> None:
-        if llm is not None and llm_kwargs:
-            raise InvalidRequestError(
-                f"Pass either llm or ChatQwenOmni options ({', '.join(sorted(llm_kwargs))}), not both."
-            )
-        if isinstance(max_concurrency, int) and max_concurrency < 1:
-            raise InvalidRequestError(f"max_concurrency must be at least 1; got {max_concurrency}.")
-        options = plan_options or PlanOptions()
-        if segment_seconds is not None:
-            options = dataclasses.replace(options, segment_seconds=float(segment_seconds))
+        self.config, self.llm = split_settings(config, llm, settings, owner="QwenOmniMediaLoader")
         self.sources = sources
         self.metadata = dict(metadata or {})
-        self.llm = llm or ChatQwenOmni(**llm_kwargs)
-        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format, timestamps)
-        self.pipeline: LongMedia = build_pipeline(
-            self.llm,
-            rate_limiter=rate_limiter,
-            concurrency=max_concurrency,
-            retries=retries,
-            on_error=on_error,
-            cache_dir=cache_dir,
-            progress=show_progress,
-            options=options,
-            reduce_model=reduce_model,
-        )
+        self.settings: DocumentSettings = self.config.document_settings
+        self.pipeline: LongMedia = build_pipeline(self.llm, self.config)
 
     def __repr__(self) -> str:
         return f"QwenOmniMediaLoader(mode={self.settings.mode!r}, pipeline={self.pipeline!r})"

@@ -38,6 +38,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from qwen_omni.errors import InvalidRequestError, QwenOmniError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import MediaLoaderConfig
 from qwen_omni.formats import MediaKind, extension, kind_from_name, normalize_audio_format
 from qwen_omni.local_media import LocalMediaPolicy, as_tool_told
 from qwen_omni.longmedia import LongMedia, as_recording
@@ -100,17 +101,11 @@ class QwenOmniMediaTool(BaseTool):
     def pipeline(self) -> LongMedia:
         """The long-media pipeline that asks a long recording part by part (built at first use)."""
         if self._pipeline is None:
-            self._pipeline = build_pipeline(
-                self.llm,
-                rate_limiter=self.rate_limiter,
-                concurrency=self.max_concurrency,
-                retries=2,
+            config = MediaLoaderConfig(
+                max_concurrency=self.max_concurrency, rate_limiter=self.rate_limiter, cache_dir=self.cache_dir,
                 on_error="skip",
-                cache_dir=self.cache_dir,
-                progress=False,
-                options=None,
-                reduce_model=None,
-            )
+            )  # fmt: skip
+            self._pipeline = build_pipeline(self.llm, config)
         return self._pipeline
 
     def _message(self, source: str, question: str, kind: MediaKind | None) -> list[HumanMessage]:

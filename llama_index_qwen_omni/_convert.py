@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from io import IOBase
 from pathlib import Path
-from typing import Any, TypeVar, assert_never
+from typing import Any, assert_never
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -54,7 +54,6 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.utils import resolve_binary
-from pydantic import BaseModel
 
 from qwen_omni.adapter_support import usage_summary, usage_wire, wire_tool_choice
 from qwen_omni.audio import WavBase64
@@ -87,7 +86,6 @@ from qwen_omni.stream import (
 )
 
 logger = logging.getLogger("llama_index_qwen_omni")
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: The ``video_mimetype`` of a :class:`VideoBlock` that holds a frame list (see :func:`video_frames_block`).
 FRAMES_MIMETYPE = "application/x-qwen-omni-frames+json"
@@ -537,38 +535,6 @@ class ChatStream:
         return result_to_chat_response(result, delta="", wav_base64=self._wav.ascii() or None)
 
 
-def json_schema_format(output_cls: type[BaseModel]) -> dict[str, Any]:
-    """The ``json_schema`` response format for a pydantic class (sent as JSON mode with the schema in the prompt).
-
-    Example:
-        >>> from pydantic import BaseModel
-        >>> class City(BaseModel):
-        ...     name: str
-        >>> json_schema_format(City)["json_schema"]["name"]
-        'City'
-    """
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": output_cls.__name__, "schema": output_cls.model_json_schema()},
-    }
-
-
-def parse_json_object(output_cls: type[ModelT], text: str) -> ModelT:
-    """``output_cls`` from a JSON answer (a fenced or surrounded object is found in the text).
-
-    Raises:
-        ValueError: the answer holds no object that validates, with the answer's start.
-    """
-    start, end = text.find("{"), text.rfind("}")
-    candidate = text[start : end + 1] if 0 <= start < end else text
-    try:
-        return output_cls.model_validate_json(candidate)
-    except ValueError as exc:
-        raise ValueError(
-            f"The answer is not a {output_cls.__name__} as JSON ({exc.__class__.__name__}); it begins {shorten(text)}."
-        ) from None
-
-
 def to_completion_response(response: ChatResponse) -> CompletionResponse:
     """A chat response as a completion: the text, the same extras; a final one adds ``thinking`` and ``audio_wav``.
 
@@ -592,9 +558,7 @@ __all__ = [
     "IMAGE_DETAIL_PIXELS",
     "ChatStream",
     "check_chat_messages",
-    "json_schema_format",
     "keep_first_tool_call",
-    "parse_json_object",
     "resolve_tool_choice",
     "result_message",
     "result_to_chat_response",

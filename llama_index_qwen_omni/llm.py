@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from llama_index.core.base.llms.types import (
@@ -31,36 +31,42 @@ from llama_index.core.base.llms.types import (
     MessageRole,
 )
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr, field_validator
+from llama_index.core.instrumentation.events.llm import LLMStructuredPredictEndEvent, LLMStructuredPredictStartEvent
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.prompts import PromptTemplate
+from llama_index.core.prompts import BasePromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
+from llama_index_instrumentation import get_dispatcher
 
-from qwen_omni.adapter_support import OPTION_NAMES, build_options, json_schema_as_json_mode, thinking_on
+from qwen_omni.adapter_support import json_schema_as_json_mode, thinking_on
 from qwen_omni.client import DEFAULT_TIMEOUT, OmniClient
 from qwen_omni.errors import InvalidRequestError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import CONNECTION_FIELDS, FACE_FIELDS, FaceKit
 from qwen_omni.local_media import LocalMediaPolicy, absolute_root
 from qwen_omni.profiles import DEFAULT_MODEL, OUTPUT_AUDIO_FORMAT, get_profile
+from qwen_omni.prompt_tokens import prompt_tokens
 from qwen_omni.request import Message, RequestOptions
+from qwen_omni.structured import DEFAULT_REPAIRS, aanswer_structured, answer_structured
 
 from ._convert import (
     ChatStream,
     check_chat_messages,
-    json_schema_format,
     keep_first_tool_call,
-    parse_json_object,
     resolve_tool_choice,
     to_completion_response,
     to_core_messages,
     tool_selections,
 )
+from ._events import achat_event, chat_event
+from ._structured import structured_request, structured_value
+from .tokenizer import QwenOmniTokenizer
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
-_CONNECTION_FIELDS = ("api_key", "base_url", "region", "workspace_id", "max_retries", "timeout", "default_headers")
+dispatcher = get_dispatcher(__name__)
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -101,7 +107,9 @@ class QwenOmni(FunctionCallingLLM):
     further request fields (``response_format``..., or anything else, sent in the body). In thinking mode
     (``enable_thinking=True``, or a model that thinks by default) ``structured_predict``, ``as_structured_llm`` and
     ``FunctionAgent(output_cls=...)`` ask for the object in JSON mode, with its schema in the prompt, since the API
-    refuses a forced tool call there.
+    refuses a forced tool call there. Either way the answer is validated by pydantic and, when it does not fit,
+    repaired with one more request listing the errors (``structured_output_repairs``); then
+    :class:`~llama_index_qwen_omni.errors.QwenOmniOutputParserError` (LlamaIndex's ``OutputParserException``).
 
     Example:
         >>> llm = QwenOmni(model="qwen3-omni-flash", modalities=["text", "audio"], voice="Cherry")
@@ -150,6 +158,12 @@ class QwenOmni(FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Further request options or body fields, sent with every call."
     )
+    structured_output_repairs: int = Field(
+        default=DEFAULT_REPAIRS,
+        ge=0,
+        description="Repair requests after a structured answer (structured_predict, as_structured_llm, an agent's "
+        "output_cls) that does not fit its class: each sends the answer back with the validation errors. 0: none.",
+    )
     local_media_root: str | None = Field(
         default=None,
         description=(
@@ -172,7 +186,7 @@ class QwenOmni(FunctionCallingLLM):
     def _absolute_root(cls, value: Any) -> Any:
         return absolute_root(value)
 
-    def _core_messages(self, messages: Sequence[ChatMessage]) -> list[Message]:
+    def core_messages(self, messages: Sequence[ChatMessage]) -> list[Message]:
         """``messages`` in the core's terms, reading local files only as :attr:`local_media_root` allows."""
         return to_core_messages(messages, LocalMediaPolicy(self.local_media_root))
 
@@ -199,16 +213,22 @@ class QwenOmni(FunctionCallingLLM):
         The core keeps one HTTP connection pool per event loop, so ``asyncio.run(llm.achat(...))`` works any
         number of times.
         """
-        key = tuple(getattr(self, name) for name in _CONNECTION_FIELDS)
+        key = tuple(getattr(self, name) for name in CONNECTION_FIELDS)
         if self._client is None or key != self._client_key:
             self._client = OmniClient(**self.client_settings())
             self._client_key = key
         return self._client
 
+    def face_kit(self) -> FaceKit:
+        """What this LLM hands the core and the long-media pipeline: its connection, the options of every request
+        (its fields and ``additional_kwargs``), its structured-output repairs (:mod:`qwen_omni.face_kit`, the same
+        for LangChain's ``ChatQwenOmni``)."""
+        return FaceKit.of({name: getattr(self, name) for name in FACE_FIELDS}, body=self.additional_kwargs)
+
     def client_settings(self) -> dict[str, Any]:
         """The core client's connection settings from this LLM's fields (for a client of one's own, e.g. with a
         ``rate_limiter``)."""
-        return {name: getattr(self, name) for name in _CONNECTION_FIELDS}
+        return dict(self.face_kit().connection)
 
     def request_options(self, **overrides: Any) -> RequestOptions:
         """The options of a request: this LLM's fields, then ``additional_kwargs``, then ``overrides``.
@@ -220,8 +240,7 @@ class QwenOmni(FunctionCallingLLM):
             >>> QwenOmni(model="qwen3-omni-flash").request_options(enable_thinking=True).enable_thinking
             True
         """
-        settings = {name: getattr(self, name) for name in OPTION_NAMES if name in type(self).model_fields}
-        return build_options(settings, body=self.additional_kwargs, call=overrides)
+        return self.face_kit().options.merged(**overrides)
 
     # -- chat: the decorated entry points call the undecorated ones, so one call is one LLM event -------
 
@@ -270,7 +289,7 @@ class QwenOmni(FunctionCallingLLM):
         self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
     ) -> tuple[list[Message], RequestOptions]:
         """The core's messages and options for a call (a ``json_schema`` response format sent as JSON mode)."""
-        return json_schema_as_json_mode(self._core_messages(messages), self.request_options(**kwargs))
+        return json_schema_as_json_mode(self.core_messages(messages), self.request_options(**kwargs))
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         builder = ChatStream()
@@ -314,39 +333,123 @@ class QwenOmni(FunctionCallingLLM):
         return gen()
 
     # -- structured output ------------------------------------------------------------------------------
+    # Every structured path of LlamaIndex comes here: as_structured_llm(...).chat() and FunctionAgent(output_cls=...)
+    # call structured_predict / astructured_predict, and StructuredLLM.stream_chat calls stream_structured_predict.
 
-    def _json_structured(self, llm_kwargs: dict[str, Any] | None) -> bool:
-        """Whether structured output must use JSON mode: thinking is on, where a forced tool call is refused."""
-        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
-            return False
-        return thinking_on(self.request_options(enable_thinking=(llm_kwargs or {}).get("enable_thinking")))
+    def _ours(self) -> bool:
+        """Whether structured output goes through our checked path (LlamaIndex's default program mode)."""
+        return self.pydantic_program_mode == PydanticProgramMode.DEFAULT
 
+    @dispatcher.span
     def structured_predict(
         self,
         output_cls: type[Model],
-        prompt: PromptTemplate,
+        prompt: BasePromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        """``output_cls`` from the answer: LlamaIndex's function-calling program, or in thinking mode JSON mode."""
-        if not self._json_structured(llm_kwargs):
-            return cast(Model, super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args))
-        messages = prompt.format_messages(**prompt_args)
-        response = self.chat(messages, **(llm_kwargs or {}), response_format=json_schema_format(output_cls))
-        return parse_json_object(output_cls, response.message.content or "")
+        """``output_cls`` from the answer, validated (and repaired once when it does not fit).
 
+        Raises:
+            QwenOmniOutputParserError: the answer does not fit, after the repair requests (``raw`` holds it).
+        """
+        if not self._ours():
+            return cast(Model, super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args))
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
+        )
+        request = structured_request(self, output_cls, prompt.format_messages(**prompt_args), llm_kwargs)
+        outcome = answer_structured(
+            lambda sent: chat_event(self, sent, lambda: self.client.complete(sent, request.options)), request.loop
+        )
+        value = cast(Model, structured_value(outcome))
+        dispatcher.event(LLMStructuredPredictEndEvent(output=value))
+        return value
+
+    @dispatcher.span
     async def astructured_predict(
         self,
         output_cls: type[Model],
-        prompt: PromptTemplate,
+        prompt: BasePromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Model:
-        if not self._json_structured(llm_kwargs):
+        """The async form of :meth:`structured_predict`."""
+        if not self._ours():
             return cast(Model, await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args))
-        messages = prompt.format_messages(**prompt_args)
-        response = await self.achat(messages, **(llm_kwargs or {}), response_format=json_schema_format(output_cls))
-        return parse_json_object(output_cls, response.message.content or "")
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
+        )
+        request = structured_request(self, output_cls, prompt.format_messages(**prompt_args), llm_kwargs)
+        outcome = await aanswer_structured(
+            lambda sent: achat_event(self, sent, lambda: self.client.acomplete(sent, request.options)), request.loop
+        )
+        value = cast(Model, structured_value(outcome))
+        dispatcher.event(LLMStructuredPredictEndEvent(output=value))
+        return value
+
+    def stream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model, None, None]:
+        """The validated object, yielded once: an answer is checked (and repaired) whole, so no partial object is
+        passed off as the answer."""
+        if not self._ours():
+            return cast(
+                Generator[Model, None, None],
+                super().stream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args),
+            )
+
+        def gen() -> Generator[Model, None, None]:
+            yield self.structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+
+        return gen()
+
+    async def astream_structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model, None]:
+        """The async form of :meth:`stream_structured_predict`."""
+        if not self._ours():
+            inherited = await super().astream_structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+            return cast(AsyncGenerator[Model, None], inherited)
+
+        async def gen() -> AsyncGenerator[Model, None]:
+            yield await self.astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+
+        return gen()
+
+    # -- token counts -----------------------------------------------------------------------------------
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """An estimate of the input tokens of ``messages``, media included, made offline (no download).
+
+        Text is about four characters a token; images, audio and video count at this model's documented rates
+        (inline media are probed; a URL, never fetched, counts as the longest file the model takes): the rules of
+        :mod:`qwen_omni.prompt_tokens`, which the long-media planner follows. The answer's ``raw["usage"]`` is the
+        server's true count.
+
+        Example:
+            >>> from llama_index.core.llms import AudioBlock, TextBlock
+            >>> from qwen_omni import samples
+            >>> block = AudioBlock(audio=samples.tone_wav(10.0), format="wav")
+            >>> QwenOmni(model="qwen3.5-omni-flash").count_tokens(
+            ...     [ChatMessage(role="user", blocks=[block, TextBlock(text="Transcribe.")])])
+            73
+        """
+        check_chat_messages(messages)
+        return prompt_tokens(self.core_messages(messages), self.model).total
+
+    @property
+    def tokenizer(self) -> QwenOmniTokenizer:
+        """A tokenizer of estimates for ``Settings.tokenizer`` or ``TokenCountingHandler(tokenizer=...)``."""
+        return QwenOmniTokenizer()
 
     # -- tools ------------------------------------------------------------------------------------------
 

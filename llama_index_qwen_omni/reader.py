@@ -20,34 +20,28 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import Annotated, Any, Self
 
-from llama_index.core.readers.base import BaseReader
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document
+from pydantic import PlainSerializer, PlainValidator
 
 from qwen_omni.errors import InvalidRequestError
+from qwen_omni.face_kit import MediaLoaderConfig
 from qwen_omni.longmedia import (
-    IMAGE_PROMPT,
-    DocumentChoice,
-    DocumentMode,
     DocumentRecord,
     DocumentSettings,
     LongMedia,
-    PlanOptions,
     RecordingLike,
-    Slots,
     aload_documents,
     load_documents,
     sources_of,
 )
 from qwen_omni.longmedia.loading import check_keywords
-from qwen_omni.longmedia.runner import OnError
 from qwen_omni.longmedia.sync import run_sync
-from qwen_omni.ratelimit import RequestBudget
 
 from ._pipeline import build_pipeline
 from .llm import QwenOmni
@@ -57,6 +51,18 @@ __all__ = ["QwenOmniReader"]
 Items = RecordingLike | PurePath | Sequence[RecordingLike | PurePath]
 #: What the load methods take besides the file (SimpleDirectoryReader passes extra_info, and fs for fsspec).
 LOAD_KEYWORDS = ("extra_info", "fs", "name", "show_progress")
+
+
+def _config(value: Any) -> MediaLoaderConfig:
+    if isinstance(value, MediaLoaderConfig):
+        return value
+    if isinstance(value, Mapping):
+        return MediaLoaderConfig.from_dict(value)
+    raise InvalidRequestError(f"config must be a MediaLoaderConfig; got {type(value).__name__}.")
+
+
+#: The settings as a pydantic field: validated by the dataclass itself, dumped as its JSON-safe data.
+_Config = Annotated[MediaLoaderConfig, PlainValidator(_config), PlainSerializer(lambda c: c.to_dict())]
 
 
 def to_document(record: DocumentRecord) -> Document:
@@ -70,24 +76,23 @@ def to_document(record: DocumentRecord) -> Document:
     )
 
 
-class QwenOmniReader(BaseReader):
+class QwenOmniReader(BasePydanticReader):
     """Audio, video and image files as Documents, one per segment in the whole recording's time.
 
     Args:
-        llm: the :class:`~llama_index_qwen_omni.QwenOmni` whose model, key, endpoint and options are used, and
-            whose callbacks and instrumentation see every request; built from ``llm_kwargs`` when not given.
+        llm: the :class:`~llama_index_qwen_omni.QwenOmni` whose model, key, endpoint and every request option
+            (search, thinking, sampling...) are used, and whose callbacks and instrumentation see every request;
+            built from the other keywords when not given.
+        config: the reader's settings as one :class:`qwen_omni.face_kit.MediaLoaderConfig` (the same object
+            LangChain's ``QwenOmniMediaLoader`` takes), or give them as keywords:
         mode: ``"auto"`` (a transcript of audio, a description of video), ``"transcript"``, ``"subtitles"``,
             ``"description"`` (the Qwen-Omni guide's timestamped format), ``"summary"`` (map-reduce over the
             segments) or ``"custom"`` (``prompt`` asked of each segment, told where it lies). Images are always
             asked ``image_prompt``.
-        prompt: the question of ``"custom"`` mode.
         documents: ``"segments"`` (one Document per segment), ``"recording"`` (one for the whole recording: its
             transcript, description, SRT/WebVTT file, summary or answers) or ``"both"``; by default one for the
             whole recording in ``"summary"`` mode, else one per segment.
-        segment_seconds: cut segments of at most this many seconds (they are always within the model's
-            limits); None: as long as the model allows.
-        plan_options: how to cut and encode (:class:`qwen_omni.longmedia.PlanOptions`: overlap, snapping cuts to
-            silence, a stereo channel, fps, pixels ...); ``segment_seconds`` overrides its own.
+        segment_seconds, plan_options: how to cut (segments are always within the model's limits) and encode.
         max_concurrency: requests in flight at once over every call of this reader, across files and threads
             (``SimpleDirectoryReader.aload_data`` with many workers stays within it); or a shared ``Slots``.
         rate_limiter: the request and token budget every request waits for; by default the documented quota
@@ -96,70 +101,88 @@ class QwenOmniReader(BaseReader):
         on_error: ``"raise"`` (a :class:`~qwen_omni.errors.LoadFailedError` once the recordings in flight are
             done, holding every Document made in ``.documents``) or ``"skip"`` (an empty Document with the
             reason in ``metadata["error"]`` stands for what failed, and the load goes on).
-        retries: tries again per segment after a connection error, a 5xx or a broken stream.
-        cache_dir: keep each segment's answer in this folder, so that a rerun sends only what is missing.
-        show_progress: a tqdm bar per recording on stderr (or tqdm's options as a dict).
-        reduce_model: the model that writes a summary from the segments (default: the LLM's).
-        subtitle_format: ``"srt"`` or ``"vtt"``, the whole-recording Document's format in ``"subtitles"`` mode.
-        timestamps: in ``"custom"`` mode, tell each segment how to count times and place every time of its answer
-            in the whole recording (False: for prompts whose answers hold no times).
-        **llm_kwargs: options of the ``QwenOmni`` built when ``llm`` is not given (``model``, ``api_key``...).
+        prompt, image_prompt, subtitle_format, retries, cache_dir, show_progress, reduce_model: see
+            ``MediaLoaderConfig``.
+        **options: without ``llm``, the options of the ``QwenOmni`` to build (``model``, ``api_key``...).
+
+    It is a LlamaIndex ``BasePydanticReader``: it goes in ``IngestionPipeline(readers=[ReaderConfig(reader=...)])``
+    and ``SimpleDirectoryReader(file_extractor={".mp3": reader})`` (``fs`` included), and ``to_dict`` /
+    ``from_dict`` round trips keep every setting but the API key (read again from ``DASHSCOPE_API_KEY``) and a
+    shared rate budget (a reader made again has the documented quota).
 
     ``load_data`` takes a path, bytes (``name=`` names them), a binary file object, a URL (sent as it is, never
     downloaded), a :class:`qwen_omni.longmedia.Recording`, or a list of these; ``extra_info`` is added to every
-    Document's metadata. It works as a ``SimpleDirectoryReader`` ``file_extractor`` (``fs`` included). See
-    :mod:`qwen_omni.longmedia.documents` for the metadata; ``file_name``, ``recording``, ``time`` and ``kind``
-    are shown to the LLM and embeddings (``recording`` stays visible under ``SimpleDirectoryReader``, which
-    hides ``file_name``). Document ids are deterministic: ``<path or URL>#<mode>-<segment>``.
+    Document's metadata. See :mod:`qwen_omni.longmedia.documents` for the metadata; ``file_name``, ``recording``,
+    ``time`` and ``kind`` are shown to the LLM and embeddings (``recording`` stays visible under
+    ``SimpleDirectoryReader``, which hides ``file_name``). Document ids are deterministic.
 
     Example:
         >>> reader = QwenOmniReader(model="qwen3-omni-flash", mode="subtitles", documents="both")
         >>> reader.pipeline.model, reader.settings.choice
         ('qwen3-omni-flash', 'both')
+        >>> QwenOmniReader.from_dict(reader.to_dict()).config == reader.config
+        True
     """
+
+    llm: QwenOmni = Field(description="The QwenOmni that answers; its callbacks see every request.")
+    config: _Config = Field(description="The reader's settings (qwen_omni.face_kit).")
+
+    _pipeline: LongMedia = PrivateAttr()
 
     def __init__(
         self,
         llm: QwenOmni | None = None,
         *,
-        mode: DocumentMode = "auto",
-        prompt: str | None = None,
-        image_prompt: str = IMAGE_PROMPT,
-        documents: DocumentChoice | None = None,
-        segment_seconds: float | None = None,
-        plan_options: PlanOptions | None = None,
-        max_concurrency: int | Slots = 4,
-        rate_limiter: RequestBudget | None = None,
-        on_error: OnError = "raise",
-        retries: int = 2,
-        cache_dir: str | os.PathLike[str] | None = None,
-        show_progress: bool | dict[str, Any] = False,
-        reduce_model: str | None = None,
-        subtitle_format: Literal["srt", "vtt"] = "srt",
-        timestamps: bool = True,
-        **llm_kwargs: Any,
+        config: MediaLoaderConfig | None = None,
+        is_remote: bool = False,
+        **settings: Any,
     ) -> None:
-        if llm is not None and llm_kwargs:
-            raise InvalidRequestError(
-                f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both."
-            )
-        if isinstance(max_concurrency, int) and max_concurrency < 1:
-            raise InvalidRequestError(f"max_concurrency must be at least 1; got {max_concurrency}.")
-        options = plan_options or PlanOptions()
-        if segment_seconds is not None:
-            options = dataclasses.replace(options, segment_seconds=float(segment_seconds))
-        self.llm = llm or QwenOmni(**llm_kwargs)
-        self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format, timestamps)
-        self.pipeline: LongMedia = build_pipeline(
-            self.llm,
-            rate_limiter=rate_limiter,
-            concurrency=max_concurrency,
-            retries=retries,
-            on_error=on_error,
-            cache=os.fspath(cache_dir) if cache_dir is not None else None,
-            progress=show_progress,
-            options=options,
-            reduce_model=reduce_model,
+        config, options = MediaLoaderConfig.of_keywords(
+            config, settings, owner="QwenOmniReader", llm_given=llm is not None, llm_fields=QwenOmni.model_fields,
+            llm_class="QwenOmni",
+        )  # fmt: skip
+        fields: dict[str, Any] = {
+            "llm": llm or QwenOmni(**options),
+            "config": config,
+            "is_remote": is_remote,
+        }
+        super().__init__(**fields)
+        self._pipeline = build_pipeline(self.llm, self.config)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "QwenOmniReader"
+
+    @property
+    def pipeline(self) -> LongMedia:
+        """The long-media pipeline every load goes through (one rate budget, one bound on requests in flight)."""
+        return self._pipeline
+
+    @property
+    def settings(self) -> DocumentSettings:
+        """What each recording is asked, and which Documents are made."""
+        return self.config.document_settings
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """The reader as JSON-safe data: the LLM's settings (never its key), the reader's settings."""
+        return {
+            "llm": self.llm.to_dict(**kwargs),
+            "config": self.config.to_dict(),
+            "is_remote": self.is_remote,
+            "class_name": self.class_name(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], **kwargs: Any) -> Self:
+        """The reader of :meth:`to_dict`'s data (``kwargs`` override it, as LlamaIndex's ``from_dict`` does)."""
+        values = {**data, **kwargs}
+        values.pop("class_name", None)
+        llm = values.pop("llm", None)
+        config = values.pop("config", None)
+        return cls(
+            llm=QwenOmni.from_dict(llm) if isinstance(llm, dict) else llm,
+            config=MediaLoaderConfig.from_dict(config) if isinstance(config, dict) else config,
+            **values,
         )
 
     def __repr__(self) -> str:

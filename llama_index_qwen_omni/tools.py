@@ -35,6 +35,7 @@ from llama_index.core.tools.types import ToolOutput
 
 from qwen_omni.errors import LocalFileRefusedError, QwenOmniError
 from qwen_omni.excerpt import shorten
+from qwen_omni.face_kit import MediaLoaderConfig
 from qwen_omni.local_media import LocalMediaPolicy, as_tool_told
 from qwen_omni.longmedia import LongMedia, Recording, Slots, as_recording
 from qwen_omni.longmedia.asking import MediaAnswer, aanswer_media
@@ -116,17 +117,10 @@ def media_tool(
     if llm is not None and llm_kwargs:
         raise QwenOmniError(f"Pass either llm or QwenOmni options ({', '.join(sorted(llm_kwargs))}), not both.")
     model = llm or QwenOmni(**llm_kwargs)
-    pipeline: LongMedia = build_pipeline(
-        model,
-        rate_limiter=rate_limiter,
-        concurrency=max_concurrency,
-        retries=2,
-        on_error="skip",
-        cache=os.fspath(cache_dir) if cache_dir is not None else None,
-        progress=False,
-        options=None,
-        reduce_model=None,
+    config = MediaLoaderConfig(
+        max_concurrency=max_concurrency, rate_limiter=rate_limiter, cache_dir=cache_dir, on_error="skip"
     )
+    pipeline: LongMedia = build_pipeline(model, config)
     policy = LocalMediaPolicy(root_dir)
 
     def recording(source: str) -> Recording:

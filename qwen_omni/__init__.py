@@ -35,6 +35,7 @@ from .errors import (
     ServerError,
     StreamErrorEvent,
     StreamModerationError,
+    StructuredOutputError,
 )
 from .model_rules import SpokenAnswerWarning
 from .parts import AudioPart, ImagePart, Part, TextPart, VideoFramesPart, VideoPart
@@ -102,6 +103,7 @@ __all__ = [
     "StreamAccumulator",
     "StreamErrorEvent",
     "StreamModerationError",
+    "StructuredOutputError",
     "TextDelta",
     "TextPart",
     "ToolCall",

@@ -25,6 +25,8 @@
     ├── APIConnectionError                     the server could not be reached, or the connection broke
     │   └── APITimeoutError
     ├── IncompleteResponseError                the stream ended without a finish reason
+    ├── StructuredOutputError                  a structured answer does not fit its schema, repairs included
+    │                                          (``raw`` is the answer; the faces raise it as their parse error)
     ├── SegmentFailedError                     one segment of a long recording failed (names file and
     │                                          segment; ``partial`` keeps every answer received)
     └── LoadFailedError                        recordings failed while a reader, loader or command read
@@ -192,6 +194,21 @@ class IncompleteResponseError(QwenOmniError):
     def __init__(self, message: str, *, partial: Any = None) -> None:
         super().__init__(message)
         self.partial = partial
+
+
+class StructuredOutputError(QwenOmniError):
+    """A structured answer does not fit its schema, after the repair requests allowed.
+
+    ``raw`` is the last answer as the model gave it (its text, or a forced call's arguments); ``errors`` lists
+    what does not fit; ``outcome`` is the :class:`qwen_omni.structured.StructuredOutcome` with every answer.
+    LangChain's face raises it as an ``OutputParserException`` too, LlamaIndex's as its ``OutputParserException``.
+    """
+
+    def __init__(self, message: str, *, raw: str, errors: tuple[str, ...], outcome: Any = None) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.errors = errors
+        self.outcome = outcome
 
 
 class SegmentFailedError(QwenOmniError):
@@ -418,5 +435,6 @@ __all__ = [
     "ServerError",
     "StreamErrorEvent",
     "StreamModerationError",
+    "StructuredOutputError",
     "error_for_status",
 ]

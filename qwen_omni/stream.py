@@ -43,12 +43,84 @@ class ReasoningDelta:
     text: str
 
 
-@dataclass(frozen=True)
 class AudioDelta:
-    """A piece of the spoken answer: raw PCM16 little-endian mono 24 kHz, ready to play."""
+    """A piece of the spoken answer: raw PCM16 little-endian mono 24 kHz, ready to play.
 
-    pcm: bytes
-    audio_id: str | None = None
+    ``data`` is the piece as base64 text and ``pcm`` its samples; either is made from the other on first use. When a
+    chunk of the stream holds whole samples on its own (the usual case), ``data`` is the very text the API sent, so
+    a caller that passes base64 on (a LangChain message) never decodes and encodes it again; a caller that reads
+    ``pcm`` decodes it once.
+
+    Example:
+        >>> AudioDelta(data="AQACAA==").pcm
+        b'\\x01\\x00\\x02\\x00'
+        >>> AudioDelta(b"\\x01\\x00", "audio_1").data
+        'AQA='
+    """
+
+    __slots__ = ("_data", "_pcm", "audio_id")
+
+    def __init__(self, pcm: bytes | None = None, audio_id: str | None = None, *, data: str | None = None) -> None:
+        if (pcm is None) == (data is None):
+            raise TypeError("AudioDelta takes pcm (bytes) or data (base64 text), not both.")
+        self._pcm = pcm
+        self._data = data
+        self.audio_id = audio_id
+
+    @property
+    def pcm(self) -> bytes:
+        """The samples (decoded from :attr:`data` the first time).
+
+        Raises:
+            APIProtocolError: ``data`` is not valid base64.
+        """
+        if self._pcm is None:
+            self._pcm = _b64decode(self._data or "")
+        return self._pcm
+
+    @property
+    def data(self) -> str:
+        """The samples as base64 text: as the API sent them when they came whole in one chunk."""
+        if self._data is None:
+            self._data = binascii.b2a_base64(self._pcm or b"", newline=False).decode("ascii")
+        return self._data
+
+    @property
+    def size(self) -> int:
+        """The number of PCM bytes, without decoding."""
+        if self._pcm is not None:
+            return len(self._pcm)
+        return base64_size(self._data or "")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AudioDelta):
+            return NotImplemented
+        return self.audio_id == other.audio_id and self.pcm == other.pcm
+
+    def __hash__(self) -> int:
+        return hash((self.audio_id, self.size))
+
+    def __repr__(self) -> str:
+        return f"AudioDelta(<{self.size} PCM bytes>, audio_id={self.audio_id!r})"
+
+
+def base64_size(text: str) -> int:
+    """The number of bytes a padded base64 text decodes to, without decoding it.
+
+    Example:
+        >>> base64_size("AQACAA=="), base64_size("AQAC")
+        (4, 3)
+    """
+    return len(text) // 4 * 3 - (text.endswith("=") + text.endswith("=="))
+
+
+def _b64decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise APIProtocolError(
+            f"The stream carried audio data that is not valid base64 ({exc}).", status_code=200
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -323,11 +395,11 @@ class StreamAccumulator:
         self._audio_id = _text(audio, "id", "delta.audio") or self._audio_id
         data = _text(audio, "data", "delta.audio")
         if data:
-            pcm = self._decode_audio(data)
-            if pcm:
+            delta = self._audio_delta(data)
+            if delta is not None:
                 if self.keep_audio:
-                    self._audio += pcm
-                out.append(AudioDelta(pcm, self._audio_id))
+                    self._audio += delta.pcm
+                out.append(delta)
         transcript = _text(audio, "transcript", "delta.audio")
         if transcript:
             self._transcript.append(transcript)
@@ -337,21 +409,30 @@ class StreamAccumulator:
                 self._text.append(transcript)
                 out.append(TextDelta(transcript))
 
-    def _decode_audio(self, data: str) -> bytes:
-        # A base64 piece need not end on a 4-character boundary: carry the remainder to the next chunk,
-        # and keep an odd PCM byte for the next chunk too so every AudioDelta holds whole samples.
+    def _audio_delta(self, data: str) -> AudioDelta | None:
+        """The delta of one chunk's base64 audio (None when it completes no sample yet).
+
+        A chunk that holds whole samples by itself (4-character groups, an even number of bytes, nothing carried
+        over) becomes a delta of its text as it is, decoded only if someone reads its samples (or the answer keeps
+        its audio). Otherwise the text is decoded here: a base64 piece need not end on a 4-character boundary, so
+        the remainder is carried to the next chunk, and an odd PCM byte too, so every delta holds whole samples.
+        """
+        if (
+            not self._audio_b64_tail
+            and not self._pcm_tail
+            and len(data) % 4 == 0
+            and base64_size(data) % 2 == 0
+            and data.isascii()
+            and not data[-1].isspace()
+        ):
+            return AudioDelta(data=data, audio_id=self._audio_id)
         text = self._audio_b64_tail + data.strip()
         cut = len(text) - len(text) % 4
         self._audio_b64_tail = text[cut:]
-        try:
-            pcm = self._pcm_tail + base64.b64decode(text[:cut], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise APIProtocolError(
-                f"The stream carried audio data that is not valid base64 ({exc}).", status_code=200
-            ) from exc
+        pcm = self._pcm_tail + _b64decode(text[:cut])
         whole = len(pcm) - len(pcm) % 2
         self._pcm_tail = pcm[whole:]
-        return pcm[:whole]
+        return AudioDelta(pcm[:whole], self._audio_id) if whole else None
 
     def finish(self) -> OmniResult:
         """The whole answer.
@@ -463,5 +544,6 @@ __all__ = [
     "TranscriptDelta",
     "Usage",
     "UsageDelta",
+    "base64_size",
     "parse_partial_json",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from qwen_omni.emulator import ScriptRequest
 from qwen_omni.emulator.received import ReceivedRequest
@@ -53,3 +54,13 @@ def in_segment_clock(request: ScriptRequest) -> str:
 def content_id(path: Path) -> str:
     """The start of a recording's document ids: its content's SHA-256 (32 hex digits)."""
     return f"sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:32]}"
+
+
+def in_turn(*answers: Any) -> Callable[[ScriptRequest], Any]:
+    """An answer function that gives ``answers`` in order, one per request, and the last one again after them."""
+    queue = list(answers)
+
+    def answer(request: ScriptRequest) -> Any:
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return answer

@@ -4,13 +4,16 @@ It is a real HTTP server (Starlette on uvicorn, in a daemon thread) that speaks 
 streamed ``chat.completion.chunk`` events, ``delta.audio`` PCM, ``reasoning_content``, tool calls (several
 at once), usage, and DashScope's error bodies for every documented refusal. Its own answers state checkable
 facts about what it received (image sizes, audio durations, frame counts), and :attr:`Emulator.requests`
-records every request. Its own tool call (one, to the function ``tool_choice`` names or the first declared) and
-JSON answers are values of the JSON schema that read the prompt (the numbers, quoted texts and last word of the
-last user text; a schema written in a JSON-mode prompt), deterministically, as :mod:`.schema` describes and
-:mod:`.answer` decides. For anything else (parallel calls, a choice among tools, ReAct steps, an agent's whole
-conversation) a test scripts the answer: ``Emulator(answer=fn)`` or ``with emu.answering(fn):``, where ``fn``
-maps a :class:`ScriptRequest` to text, a :class:`ScriptedToolCall` (or a list of them) or a
-:class:`ScriptedAnswer` (:mod:`.script`); the request's checks still run first.
+records every request. Its own tool call (one, to the function ``tool_choice`` names or the first declared) has
+arguments that fit the function's parameters and read the prompt (the numbers, quoted texts and last word of the
+last user text), deterministically, as :mod:`.schema` describes and :mod:`.answer` decides. Its own JSON-mode
+answer is ``{"answer": "<the facts sentence>"}``, whatever schema the prompt holds: it answers like a model, not a
+validator. For anything else (a careless or a fitting JSON answer, parallel calls, a choice among tools, ReAct steps,
+an agent's whole conversation) a test scripts the answer: ``Emulator(answer=fn)`` or ``with emu.answering(fn):``,
+where ``fn`` maps a :class:`ScriptRequest` to text, a dict (JSON), a :class:`ScriptedToolCall` (or a list of them),
+a :class:`ScriptedAnswer`, or None for the emulator's own answer (:mod:`.script`); the request's checks still run
+first. :func:`schema_answer` is such a function, opted into for one's own smoke tests: JSON answers that fit the
+schema the request holds (:mod:`.schema_answers`).
 
 Example:
     >>> from openai import OpenAI
@@ -41,6 +44,7 @@ require("starlette", "uvicorn", extra="emulator", needed_by="qwen_omni.emulator"
 from .chat import AUDIO_STYLE_HEADER  # noqa: E402
 from .faults import FAULT_HEADER, Fault  # noqa: E402
 from .received import ReceivedPart, ReceivedRequest  # noqa: E402
+from .schema_answers import schema_answer  # noqa: E402
 from .script import (  # noqa: E402
     AnswerFunction,
     ScriptedAnswer,
@@ -64,4 +68,5 @@ __all__ = [
     "ScriptedAnswer",
     "ScriptedToolCall",
     "ToolResult",
+    "schema_answer",
 ]

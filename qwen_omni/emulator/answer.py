@@ -12,12 +12,13 @@ The first rule that applies decides:
    one audio or video file), that answer, cut by ``max_tokens``.
 2. The last message a ``tool`` one: ``The tool returned: <its content>``.
 3. Otherwise the facts sentence (``Received 1 image (...) and the text "..."``), prefixed when web search is
-   on, padded or cut to ``answer_words``, then shaped by ``response_format``: ``json_schema`` answers a value
-   of its schema; ``json_object`` (JSON mode) answers a value of the JSON schema the prompt holds, if it holds
-   one (:func:`prompt_schema`), else ``{"answer": "<the sentence>"}``. Values read the last user text as
-   tool-call arguments do.
+   on, padded or cut to ``answer_words``; with a ``response_format`` of ``json_object`` (JSON mode) or
+   ``json_schema``, it is answered as ``{"answer": "<the sentence>"}``, whatever schema the prompt or the format
+   holds: like a model, the emulator does not promise an answer that fits a schema.
 
-Parallel calls, a choice among several tools, ReAct steps or any other answer: script it (:mod:`.script`).
+Parallel calls, a choice among several tools, ReAct steps, a careless JSON answer or any other answer: script it
+(:mod:`.script`). Answers that fit the schema a JSON-mode prompt holds (for smoke tests of one's own structured
+output): ``Emulator(answer=schema_answer)`` (:mod:`.schema_answers`).
 
 Example:
     >>> from qwen_omni.emulator.validate import check_payload
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .received import ReceivedPart, message_text
-from .schema import example_value, find_schema
+from .schema import example_value
 from .validate import ChatRequest
 
 _PIECE_RE = re.compile(r"\s*\S+")
@@ -219,39 +220,6 @@ def _tool_calls(req: ChatRequest, text: str) -> tuple[ToolCall, ...]:
     return (ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", name=function["name"], arguments=arguments),)
 
 
-def prompt_schema(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """The JSON schema a JSON-mode prompt asks the answer to follow, or None.
-
-    It is the last schema (:func:`~.schema.find_schema`) written in the text of a system or user message, the
-    latest message first (LangChain's and LlamaIndex's JSON mode write the schema in the prompt).
-
-    Example:
-        >>> prompt_schema([{"role": "system", "content": 'Reply in JSON: {"properties": {"joke": {}}}'},
-        ...                {"role": "user", "content": "Tell me a joke."}])
-        {'properties': {'joke': {}}}
-    """
-    for message in reversed(messages):
-        role = message.get("role")
-        if role not in ("system", "user"):
-            continue
-        schema = find_schema(message_text(message.get("content")))
-        if schema is not None:
-            return schema
-    return None
-
-
-def _json_mode_answer(messages: Sequence[Mapping[str, Any]], text: str) -> dict[str, Any] | None:
-    """A value of the prompt's JSON schema read from ``text``, or None (no schema, or it gives no object)."""
-    schema = prompt_schema(messages)
-    if schema is None:
-        return None
-    try:
-        value = example_value(schema, text=text)
-    except (TypeError, ValueError):  # a malformed schema (e.g. a "required" that is not a list of names)
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def cut_answer(text: str, req: ChatRequest) -> tuple[str, Literal["stop", "length"]]:
     """``text`` cut before the first ``stop`` string, then to ``max_tokens`` words (``"length"``)."""
     positions = [text.find(s) for s in req.stop if s in text]
@@ -287,12 +255,8 @@ def plan_answer(
         base = f"[web search: {req.search_strategy}] {base}"
     base = fit_words(base, answer_words)
     kind: Literal["words", "json"] = "words"
-    if fmt == "json_object":
-        answer = _json_mode_answer(req.messages, text)
-        base, kind = json.dumps(answer if answer is not None else {"answer": base}, ensure_ascii=False), "json"
-    elif fmt == "json_schema":
-        schema = (req.response_format or {}).get("json_schema", {}).get("schema", {"type": "object"})
-        base, kind = json.dumps(example_value(schema, text=text), ensure_ascii=False), "json"
+    if fmt in ("json_object", "json_schema"):
+        base, kind = json.dumps({"answer": base}, ensure_ascii=False), "json"
     content, finish = cut_answer(base, req)
     return AnswerPlan(
         content=content, finish_reason=finish, reasoning=reasoning, content_kind=kind, audio=req.audio_output
@@ -315,7 +279,6 @@ __all__ = [
     "fit_words",
     "last_user_text",
     "plan_answer",
-    "prompt_schema",
     "reasoning_text",
     "word_pieces",
 ]

@@ -206,10 +206,12 @@ def _check_input_tokens(req: ChatRequest, parts: list[ReceivedPart]) -> None:
 
 def _scripted(
     script: AnswerFunction, req: ChatRequest, parts: list[ReceivedPart], payload: dict[str, Any]
-) -> AnswerPlan:
-    """The plan of the answer function's answer; a 500 ``InternalError`` refusal when it fails."""
+) -> AnswerPlan | None:
+    """The plan of the answer function's answer (None: its answer is the emulator's own); a 500 ``InternalError``
+    refusal when it fails."""
     try:
-        return scripted_plan(req, parts, call_script(script, script_request(req, parts, payload)))
+        answer = call_script(script, script_request(req, parts, payload))
+        return None if answer is None else scripted_plan(req, parts, answer)
     except Exception as exc:
         _log.warning("The emulator's answer function failed.", exc_info=True)
         raise Refusal(500, "InternalError", failure_message(exc)) from exc
@@ -235,9 +237,8 @@ def _answer(
     check_media(req, parts)
     _check_input_tokens(req, parts)
     script = state.answer.get()
-    if script is not None:
-        plan = _scripted(script, req, parts, payload)
-    else:
+    plan = _scripted(script, req, parts, payload) if script is not None else None
+    if plan is None:
         media = [item for item in pending if item.part.kind in ("audio", "video")]
         timed = (
             timed_answer(last_user_text(req.messages), media[0].part.kind, media[0].data) if len(media) == 1 else None

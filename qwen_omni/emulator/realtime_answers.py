@@ -105,7 +105,8 @@ def own_answer(turns: RealtimeTurns) -> ScriptedAnswer:
 
 def scripted_answer(function: AnswerFunction, turns: RealtimeTurns, *, model: str, session: Mapping[str, Any]
                     ) -> ScriptedAnswer:  # fmt: skip
-    """Run the answer function on the conversation (in the caller's thread).
+    """Run the answer function on the conversation (in the caller's thread); a script's None is the emulator's
+    own answer, as in chat.
 
     Raises:
         ScriptError: it failed, or called a function the session does not declare.
@@ -128,7 +129,7 @@ def scripted_answer(function: AnswerFunction, turns: RealtimeTurns, *, model: st
         tool_results=tuple(turns.tool_results()),
         payload={"model": model, "session": dict(session), "realtime": True},
     )
-    answer = call_script(function, request)
+    answer = call_script(function, request) or own_answer(turns)
     names = {str(t.get("name")) for t in tools}
     for call in answer.tool_calls:
         if call.name not in names:

@@ -1,5 +1,5 @@
-"""Make a value that fits a JSON schema and reads the prompt: the emulator's own tool-call arguments and
-``json_schema`` / JSON-mode answers (an answer function, :mod:`.script`, replaces them all).
+"""Make a value that fits a JSON schema and reads the prompt: the emulator's own tool-call arguments, and the JSON
+answers of the opt-in :func:`~.schema_answers.schema_answer` (an answer function, :mod:`.script`, replaces them).
 
 The text read is the last user message. Which values: every property in ``required`` (all properties when
 nothing is required), in the order of ``properties``; ``$ref`` into ``$defs``/``definitions`` is resolved;
@@ -31,8 +31,8 @@ What each reading is for (the tests that need it): numbers, langchain-tests' ``t
 its ``test_unicode_tool_call_integration`` (``'你好啊集团'``); the last word, the LlamaIndex tests whose tools
 and structured outputs read a city from "What is the weather in Paris" (tests/llama_index/test_li_tools.py).
 
-:func:`find_schema` finds a JSON schema written in a prompt (the emulator's JSON mode follows it: langchain-tests'
-``test_json_mode`` and LlamaIndex's structured output in thinking mode need it).
+:func:`find_schema` finds a JSON schema written in a prompt (what :func:`~.schema_answers.schema_answer` follows; the
+emulator's own JSON-mode answer ignores it, as a careless model would).
 
 Example:
     >>> schema = {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},

@@ -5,7 +5,8 @@ The function gets a :class:`ScriptRequest` (a read-only view of the checked requ
 * a ``str``: the text of the answer (spoken too when the request asks for audio);
 * a mapping or a list that is not of tool calls: a JSON answer (``json.dumps``, streamed in JSON fragments);
 * a :class:`ScriptedToolCall`, or a list of them: tool calls (``finish_reason: "tool_calls"``);
-* a :class:`ScriptedAnswer`: text or tool calls, with reasoning, a finish reason or no audio.
+* a :class:`ScriptedAnswer`: text or tool calls, with reasoning, a finish reason or no audio;
+* ``None``: the emulator's own answer (a function may script only some requests).
 
 It may be ``async`` (it is then run to completion on the server's worker thread). The answer is then streamed
 as the emulator's own: chunks, audio, usage, ``stop``/``max_tokens`` cuts, faults and the journal are unchanged;
@@ -144,7 +145,7 @@ class ScriptedAnswer:
 
 
 ScriptResult: TypeAlias = (
-    str | ScriptedToolCall | Sequence[ScriptedToolCall] | ScriptedAnswer | Mapping[str, Any] | list[Any]
+    str | ScriptedToolCall | Sequence[ScriptedToolCall] | ScriptedAnswer | Mapping[str, Any] | list[Any] | None
 )
 #: The answer hook: a function (or ``async`` function) from the request to the answer.
 AnswerFunction: TypeAlias = Callable[[ScriptRequest], ScriptResult | Awaitable[ScriptResult]]
@@ -189,12 +190,13 @@ async def _wait(result: Awaitable[Any]) -> Any:
     return await result
 
 
-def call_script(function: AnswerFunction, request: ScriptRequest) -> ScriptedAnswer:
-    """Run ``function`` on ``request`` (awaiting an ``async`` one) and read its result as a :class:`ScriptedAnswer`."""
+def call_script(function: AnswerFunction, request: ScriptRequest) -> ScriptedAnswer | None:
+    """Run ``function`` on ``request`` (awaiting an ``async`` one) and read its result as a :class:`ScriptedAnswer`
+    (None: the function leaves this request to the emulator's own answer)."""
     result: Any = function(request)
     if inspect.isawaitable(result):
         result = asyncio.run(_wait(result))
-    return as_answer(result)
+    return None if result is None else as_answer(result)
 
 
 def as_answer(result: Any) -> ScriptedAnswer:

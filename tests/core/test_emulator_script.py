@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from qwen_omni import Message, OmniClient
-from qwen_omni.emulator import Emulator, ScriptedAnswer, ScriptedToolCall, ScriptRequest
+from qwen_omni.emulator import Emulator, ScriptedAnswer, ScriptedToolCall, ScriptRequest, schema_answer
 from qwen_omni.emulator.__main__ import load_answer
 from qwen_omni.emulator.__main__ import main as emulator_main
 from qwen_omni.errors import CapabilityError, ServerError
@@ -137,6 +137,41 @@ def test_a_mapping_is_a_json_answer_and_stop_and_max_tokens_still_cut(emu: Emula
     assert (stopped.text, stopped.finish_reason) == ("one two three four five", "stop")
     with emu.answering(lambda request: ScriptedAnswer(text="Cut short", finish_reason="length")):
         assert client.complete("Count", model=FLASH).finish_reason == "length"
+
+
+def test_none_leaves_a_request_to_the_emulators_own_answer(emu: Emulator, client: OmniClient) -> None:
+    with emu.answering(lambda request: "Scripted." if "script" in request.text else None):
+        assert client.complete("script me", model=FLASH).text == "Scripted."
+        assert client.complete("Hello", model=FLASH).text == 'Received the text "Hello".'
+
+
+PET = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
+
+
+def test_schema_answer_is_the_opt_in_answer_that_fits_the_schema(emu: Emulator, client: OmniClient) -> None:
+    system = Message("system", f"Reply in JSON following {json.dumps(PET)}")
+    with emu.answering(schema_answer):
+        fitting = client.complete([system, Message("user", "My cat 'Tom' is 3")], model=FLASH,
+                                  response_format={"type": "json_object"})  # fmt: skip
+        by_format = client.complete(
+            "Name 'Rex', 5 years", model=FLASH,
+            response_format={"type": "json_schema", "json_schema": {"name": "Pet", "schema": PET}},
+        )  # fmt: skip
+        plain = client.complete("Hello", model=FLASH)
+        called = client.complete("Weather in Paris? json", model=FLASH, tools=[WEATHER],
+                                 response_format={"type": "json_object"})  # fmt: skip
+    assert json.loads(fitting.text) == {"name": "Tom", "age": 3}
+    assert json.loads(by_format.text) == {"name": "Rex", "age": 5}
+    assert plain.text == 'Received the text "Hello".'  # not a JSON request: the emulator's own answer
+    assert [c.name for c in called.tool_calls] == ["get_weather"]  # tools first, as an agent's model would
+    # without the opt-in, the emulator answers JSON mode as a model that ignored the schema
+    careless = client.complete([system, Message("user", "My cat 'Tom' is 3")], model=FLASH,
+                               response_format={"type": "json_object"})  # fmt: skip
+    assert json.loads(careless.text) == {"answer": "Received the text \"My cat 'Tom' is 3\"."}
 
 
 async def test_an_async_answer_function_is_awaited(emu: Emulator, client: OmniClient) -> None:

@@ -1,14 +1,18 @@
 """The emulator's generated values read the prompt, over real HTTP: tool-call arguments take the numbers,
-quoted texts and enum values of the last user text, and JSON mode follows a JSON schema written in the prompt
-(the rules are in ``qwen_omni/emulator/schema.py``)."""
+quoted texts and enum values of the last user text, and the opt-in ``schema_answer`` follows a JSON schema written
+in a JSON-mode prompt (the rules are in ``qwen_omni/emulator/schema.py``); the emulator's own JSON-mode answer does
+not."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+from qwen_omni.emulator import Emulator, schema_answer
 
 CHAT = "/chat/completions"
 FLASH = "qwen3.5-omni-flash"
@@ -181,11 +185,23 @@ def instruction(schema: dict[str, Any]) -> dict[str, Any]:
     return {"role": "system", "content": text}
 
 
+@pytest.fixture
+def fitting(emu: Emulator) -> Iterator[None]:
+    """The opt-in answer function whose JSON answers fit the schema the request holds."""
+    with emu.answering(schema_answer):
+        yield
+
+
 def json_answer(http: httpx.Client, messages: list[dict[str, Any]]) -> Any:
     return json.loads(content_of(stream(http, messages, **JSON_MODE)))
 
 
-def test_json_mode_follows_the_schema_in_the_system_prompt(http: httpx.Client) -> None:
+def test_the_emulators_own_json_mode_answer_ignores_the_schema(http: httpx.Client) -> None:
+    text = "A joke about cats: 'Why did the cat sit on the computer?' “To keep an eye on the mouse.”"
+    assert json_answer(http, [instruction(JOKE), *user(text)]) == {"answer": f'Received the text "{text}".'}
+
+
+def test_json_mode_follows_the_schema_in_the_system_prompt(http: httpx.Client, fitting: None) -> None:
     text = "A joke about cats: 'Why did the cat sit on the computer?' “To keep an eye on the mouse.”"
     assert json_answer(http, [instruction(JOKE), *user(text)]) == {
         "setup": "Why did the cat sit on the computer?",
@@ -195,7 +211,7 @@ def test_json_mode_follows_the_schema_in_the_system_prompt(http: httpx.Client) -
     assert set(json_answer(http, [instruction(JOKE), *user(standard)])) == {"setup", "punchline"}
 
 
-def test_json_mode_reads_numbers_refs_and_text_parts(http: httpx.Client) -> None:
+def test_json_mode_reads_numbers_refs_and_text_parts(http: httpx.Client, fitting: None) -> None:
     schema = {
         "$defs": {"Unit": {"enum": ["celsius", "fahrenheit"], "type": "string"}},
         "properties": {"city": STR, "days": INT, "unit": {"$ref": "#/$defs/Unit"}},
@@ -207,7 +223,7 @@ def test_json_mode_reads_numbers_refs_and_text_parts(http: httpx.Client) -> None
     assert json_answer(http, [system, question]) == {"city": "Zürich", "days": 5, "unit": "celsius"}
 
 
-def test_json_mode_takes_the_latest_schema_and_one_in_a_user_message(http: httpx.Client) -> None:
+def test_json_mode_takes_the_latest_schema_and_one_in_a_user_message(http: httpx.Client, fitting: None) -> None:
     later = {"type": "object", "properties": {"n": INT}}
     messages = [instruction(JOKE), *user(f"Reply in JSON following {json.dumps(later)} with 7")]
     assert json_answer(http, messages) == {"n": 7}
@@ -215,13 +231,13 @@ def test_json_mode_takes_the_latest_schema_and_one_in_a_user_message(http: httpx
     assert json_answer(http, user(two)) == {"n": 8}
 
 
-def test_json_mode_finds_a_schema_inside_other_json(http: httpx.Client) -> None:
+def test_json_mode_finds_a_schema_inside_other_json(http: httpx.Client, fitting: None) -> None:
     wrapper = {"name": "joke", "strict": True, "schema": JOKE}
     system = {"role": "system", "content": f"Reply in JSON as {json.dumps(wrapper)}"}
     answer = json_answer(http, [system, *user("A joke: 'Knock knock' 'Who is there?'")])
     assert answer == {"setup": "Knock knock", "punchline": "Who is there?"}
 
 
-def test_json_mode_without_a_schema_keeps_the_answer_object(http: httpx.Client) -> None:
+def test_json_mode_without_a_schema_keeps_the_answer_object(http: httpx.Client, fitting: None) -> None:
     text = 'Answer in JSON like {"a": 1} or {"properties": "not schemas"}'
     assert json_answer(http, user(text)) == {"answer": f'Received the text "{text}".'}

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from emulator_support import EMULATOR_KEY
@@ -226,15 +227,15 @@ def test_history_reduces_spoken_and_thinking_turns_to_text(make_llm: Make, last:
 # -- audio out -----------------------------------------------------------------------------------------------
 
 
-def test_invoke_returns_the_spoken_answer_as_one_wav(make_llm: Make, last: Last) -> None:
+def test_invoke_returns_the_spoken_answer_in_the_one_shape(make_llm: Make, last: Last) -> None:
     llm = make_llm(modalities=SPEAK, voice="Tina")
     message = llm.invoke("Say hello")
     assert (last().payload or {})["audio"] == {"voice": "Tina", "format": "wav"}
     audio = message.additional_kwargs["audio"]
-    assert audio["format"] == "wav" and audio["transcript"] == message.content
+    assert list(audio) == ["id", "format", "sample_rate", "pcm", "transcript"]
+    assert (audio["format"], audio["sample_rate"], audio["transcript"]) == ("pcm16", 24000, message.content)
     wav = audio_wav(message)
-    assert wav[:4] == b"RIFF" and base64.b64decode(audio["data"]) == wav
-    assert wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the emulator's tone for the text
+    assert wav[:4] == b"RIFF" and wav_to_pcm16(wav) == speech_pcm(str(message.content))  # bit-exact: the tone
     (block,) = [b for b in message.content_blocks if b["type"] == "audio"]
     assert block["mime_type"] == "audio/wav" and base64.b64decode(block["base64"]) == wav
     assert (message.usage_metadata or {})["output_token_details"]["audio"] > 0
@@ -248,15 +249,13 @@ def test_streamed_pcm_plays_as_it_arrives_and_sums_bit_exactly(make_llm: Make) -
     pcm = speech_pcm(str(full.content))
     assert b"".join(pieces) == audio_pcm(full) == pcm
     assert full.additional_kwargs["audio"]["format"] == "pcm16"
-    assert wav_to_pcm16(audio_wav(full)) == pcm == wav_to_pcm16(audio_wav(llm.invoke("Say hello")))
+    assert audio_wav(full) == audio_wav(llm.invoke("Say hello")) and wav_to_pcm16(audio_wav(full)) == pcm
 
 
-def test_streaming_true_gives_the_same_wav_as_invoke(make_llm: Make) -> None:
-    # streaming=True used to send invoke through LangChain's own chunk sum, which kept headerless PCM
+def test_streaming_true_gives_the_same_answer_as_invoke(make_llm: Make) -> None:
     plain = make_llm(modalities=SPEAK).invoke("Say hello")
     message = make_llm(modalities=SPEAK, streaming=True).invoke("Say hello")
-    assert message.additional_kwargs["audio"]["format"] == "wav"
-    assert message.additional_kwargs["audio"]["data"] == plain.additional_kwargs["audio"]["data"]
+    assert dict(message.additional_kwargs["audio"]) == {**plain.additional_kwargs["audio"], "id": ANY}
     (block,) = [b for b in message.content_blocks if b["type"] == "audio"]
     assert block["mime_type"] == "audio/wav" and base64.b64decode(block["base64"]) == audio_wav(message)
     assert wav_to_pcm16(audio_wav(message)) == speech_pcm(str(message.content))
@@ -268,6 +267,9 @@ def test_older_models_transcript_style(make_llm: Make) -> None:
     assert message.content == 'Received the text "Say hello".'
     assert message.additional_kwargs["audio"]["transcript"] == message.content
     assert wav_to_pcm16(audio_wav(message)) == speech_pcm(str(message.content))
+    _, full = stream_sum(llm, "Say hello")
+    assert full.additional_kwargs["audio"]["transcript"] == message.content  # sent in pieces, summed once
+    assert audio_pcm(full) == audio_pcm(message)
 
 
 def test_output_version_v1_end_to_end(make_llm: Make) -> None:
@@ -275,13 +277,12 @@ def test_output_version_v1_end_to_end(make_llm: Make) -> None:
     message = llm.invoke("Say hello")
     assert [b["type"] for b in message.content] == ["text", "audio"]  # type: ignore[index]
     assert message.content[1]["mime_type"] == "audio/wav"  # type: ignore[index]
-    _, full = stream_sum(llm, "Say hello")
-    kinds = [b["type"] for b in full.content]  # type: ignore[index]
-    # the sum keeps one block per PCM piece (a shared index would make every merge concatenate the base64)
-    assert kinds[0] == "text" and set(kinds[1:]) == {"audio"} and len(kinds) > 3, kinds
-    pieces = [b for b in full.content if b["type"] == "audio"]  # type: ignore[index]
-    assert all(b["mime_type"] == "audio/pcm" and b["extras"]["sample_rate"] == 24000 for b in pieces)  # type: ignore[index]
-    assert full.text == message.text and audio_pcm(full) == audio_pcm(message)
+    chunks, full = stream_sum(llm, "Say hello")
+    # one audio block in the sum (carried by the last chunk), none per piece: the pieces play from additional_kwargs
+    assert [b["type"] for b in full.content] == ["text", "audio"]  # type: ignore[index]
+    assert sum(1 for c in chunks for b in c.content if b["type"] == "audio") == 1  # type: ignore[union-attr]
+    assert full.text == message.text and audio_wav(full) == audio_wav(message)
+    assert full.content[1]["base64"] == message.content[1]["base64"]  # type: ignore[index]
     thinker = make_llm(model="qwen3-omni-flash", enable_thinking=True, output_version="v1")
     _, full = stream_sum(thinker, "Why?")
     assert [b["type"] for b in full.content] == ["reasoning", "text"]  # type: ignore[index]
@@ -518,16 +519,16 @@ def test_structured_output_via_tools(llm: ChatQwenOmni, last: Last, schema: Any)
 
 
 @pytest.mark.parametrize("schema", [City, CITY_SCHEMA], ids=["pydantic", "json_schema"])
-def test_structured_output_via_json_mode(llm: ChatQwenOmni, last: Last, schema: Any) -> None:
-    raw = llm.with_structured_output(schema, method="json_mode", include_raw=True).invoke("Where is Paris?")
+def test_structured_output_via_json_mode(llm: ChatQwenOmni, emu: Emulator, last: Last, schema: Any) -> None:
+    expected = {"name": "Paris", "country": "France"}
+    with emu.answering(lambda request: expected):
+        raw = llm.with_structured_output(schema, method="json_mode", include_raw=True).invoke("Where is Paris?")
     payload = last().payload or {}
     assert payload["response_format"] == {"type": "json_object"}
     instruction = payload["messages"][0]
     assert (
         instruction["role"] == "system" and "JSON" in instruction["content"] and '"country"' in instruction["content"]
     )
-    # the emulator's JSON mode follows the schema in the prompt (strings: the prompt's last word)
-    expected = {"name": "Paris", "country": "Paris"}
     assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content)) == expected
     assert raw["parsing_error"] is None
     assert (raw["parsed"].model_dump() if schema is City else raw["parsed"]) == expected
@@ -545,8 +546,9 @@ class PickyCity(BaseModel):
         raise ValueError("no country is good enough")
 
 
-def test_json_mode_include_raw_keeps_the_parsing_error(llm: ChatQwenOmni) -> None:
-    raw = llm.with_structured_output(PickyCity, method="json_mode", include_raw=True).invoke("Where is Paris?")
+def test_json_mode_include_raw_keeps_the_parsing_error(llm: ChatQwenOmni, emu: Emulator) -> None:
+    with emu.answering(lambda request: {"name": "Paris", "country": "France"}):
+        raw = llm.with_structured_output(PickyCity, method="json_mode", include_raw=True).invoke("Where is Paris?")
     assert isinstance(raw["raw"], AIMessage) and json.loads(str(raw["raw"].content))["country"]
     assert raw["parsed"] is None
     assert "no country is good enough" in str(raw["parsing_error"])
@@ -559,9 +561,10 @@ def test_json_mode_without_a_schema_adds_the_word_json_only_where_missing(llm: C
     assert [m["role"] for m in (last().payload or {})["messages"]] == ["user"]
 
 
-def test_structured_output_via_json_schema(llm: ChatQwenOmni, last: Last) -> None:
-    result = llm.with_structured_output(City, method="json_schema", include_raw=True).invoke("Where is Paris?")
-    assert result["parsed"] == City(name="Paris", country="Paris") and result["parsing_error"] is None
+def test_structured_output_via_json_schema(llm: ChatQwenOmni, emu: Emulator, last: Last) -> None:
+    with emu.answering(lambda request: {"name": "Paris", "country": "France"}):
+        result = llm.with_structured_output(City, method="json_schema", include_raw=True).invoke("Where is Paris?")
+    assert result["parsed"] == City(name="Paris", country="France") and result["parsing_error"] is None
     # Alibaba documents only JSON mode for Qwen-Omni: the schema goes in a system instruction
     payload = last().payload or {}
     assert payload["response_format"] == {"type": "json_object"}

@@ -21,16 +21,11 @@ from langchain_core.messages import (
 
 from langchain_qwen_omni import audio_pcm, audio_wav
 from langchain_qwen_omni._convert import assistant_text, langchain_profile, to_core_messages
-from langchain_qwen_omni._output import (
-    ChunkConverter,
-    complete_audio,
-    translate_content,
-    translate_content_chunk,
-    usage_metadata,
-)
+from langchain_qwen_omni._output import ChunkConverter, translate_content, translate_content_chunk, usage_metadata
+from langchain_qwen_omni._spoken import SpokenAudio
 from langchain_qwen_omni._structured import add_json_instruction, tool_choice_to_wire
 from qwen_omni import samples
-from qwen_omni.audio import wav_to_pcm16
+from qwen_omni.audio import ALIGNED_WAV_HEADER_BYTES, pcm16_to_wav, wav_to_pcm16
 from qwen_omni.errors import InvalidRequestError, MediaError
 from qwen_omni.local_media import LocalMediaPolicy
 from qwen_omni.parts import ImagePart
@@ -197,8 +192,8 @@ def test_assistant_text_of_a_message_without_text() -> None:
 # -- outbound ----------------------------------------------------------------------------------------------
 
 
-def convert_all(deltas: list[Any]) -> list[AIMessageChunk]:
-    converter = ChunkConverter()
+def convert_all(deltas: list[Any], output_version: str | None = None) -> list[AIMessageChunk]:
+    converter = ChunkConverter(output_version=output_version)
     chunks = [c for d in deltas if (c := converter.convert(d)) is not None]
     return [*chunks, converter.close(model="qwen3-omni-flash", completion_id="chatcmpl-1")]
 
@@ -211,7 +206,7 @@ def total(chunks: list[AIMessageChunk]) -> AIMessageChunk:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_streamed_pcm_pieces_sum_bit_exactly(seed: int) -> None:
+def test_streamed_pieces_are_the_cores_base64_and_sum_bit_exactly(seed: int) -> None:
     rng = random.Random(seed)
     pcm = bytes(rng.randrange(256) for _ in range(2 * 5000))
     pieces, offset = [], 0
@@ -219,21 +214,21 @@ def test_streamed_pcm_pieces_sum_bit_exactly(seed: int) -> None:
         size = 2 * rng.randint(1, 700)  # whole samples, any number of them, as the core delivers
         pieces.append(pcm[offset : offset + size])
         offset += size
-    chunks = convert_all([TextDelta("Hi"), *(AudioDelta(p, "audio_1") for p in pieces), FinishDelta("stop")])
-    audio = [c.additional_kwargs["audio"] for c in chunks if "audio" in c.additional_kwargs]
-    # each chunk holds one piece; every piece but the last is whole base64 groups of whole samples: playable alone,
-    # no "=" padding
-    assert all(len(a["pcm"]) == 1 for a in audio)
-    assert all(len(base64.b64decode(a["pcm"][0])) % 6 == 0 and "=" not in a["pcm"][0] for a in audio[:-1])
-    assert [a.get("format") for a in audio].count("pcm16") == 1
+    deltas = [AudioDelta(data=b64(p), audio_id="audio_1") for p in pieces]
+    chunks = convert_all([TextDelta("Hi"), *deltas, FinishDelta("stop")])
+    audio = [c.additional_kwargs["audio"] for c in chunks if "pcm" in c.additional_kwargs.get("audio", {})]
+    # each chunk holds the core's own string for its piece: passed on, never decoded and encoded again
+    assert all(a["pcm"][0] is d.data for a, d in zip(audio, deltas, strict=True))
+    assert [a.get("format") for a in audio].count("pcm16") == 1 and audio[0]["id"] == "audio_1"
     full = total(chunks)
-    # the sum holds the pieces as a list (LangChain's merge appends them): the same strings, none copied
-    assert full.additional_kwargs["audio"]["pcm"] == [a["pcm"][0] for a in audio]
-    assert b"".join(base64.b64decode(p) for p in full.additional_kwargs["audio"]["pcm"]) == pcm
-    assert full.additional_kwargs["audio"]["format"] == "pcm16"
-    assert audio_pcm(full) == pcm
-    assert b"".join(audio_pcm(c) for c in chunks) == pcm
-    assert wav_to_pcm16(audio_wav(full)) == pcm
+    assert isinstance(full.additional_kwargs["audio"], SpokenAudio)
+    assert full.additional_kwargs["audio"]["pcm"] == [d.data for d in deltas]
+    assert full.additional_kwargs["audio"]["transcript"] == "Hi"
+    assert audio_pcm(full) == pcm == b"".join(audio_pcm(c) for c in chunks)
+    wav = audio_wav(full)
+    assert wav_to_pcm16(wav) == pcm and len(wav) == ALIGNED_WAV_HEADER_BYTES + len(pcm)
+    (block,) = [b for b in full.content_blocks if b["type"] == "audio"]
+    assert base64.b64decode(block["base64"]) == wav  # type: ignore[typeddict-item]
 
 
 def test_every_delta_kind_becomes_a_chunk() -> None:
@@ -256,6 +251,7 @@ def test_every_delta_kind_becomes_a_chunk() -> None:
     full = total(chunks)
     assert full.content == "Hello"
     assert full.additional_kwargs == {"reasoning_content": "Thinking.", "audio": {"transcript": "Hel"}}
+    assert [b["type"] for b in full.content_blocks] == ["reasoning", "text", "tool_call"]  # no speech, no audio block
     assert full.tool_calls == [{"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}]
     assert full.response_metadata == {
         "model_provider": "qwen_omni",
@@ -279,49 +275,67 @@ def test_usage_without_details() -> None:
     assert usage_metadata(Usage(3, 4, 7)) == {"input_tokens": 3, "output_tokens": 4, "total_tokens": 7}
 
 
-def test_complete_audio_makes_one_wav_with_a_transcript() -> None:
-    pcm = samples.tone_pcm16(0.05)
-    streamed = AIMessage("Hi.", additional_kwargs={"audio": {"data": b64(pcm), "format": "pcm16", "id": "a1"}})
-    done = complete_audio(streamed)
-    audio = done.additional_kwargs["audio"]
-    assert (audio["format"], audio["transcript"], audio["id"]) == ("wav", "Hi.", "a1")
-    assert base64.b64decode(audio["data"])[:4] == b"RIFF"
-    assert audio_pcm(done) == pcm == audio_pcm(streamed)
-    assert complete_audio(AIMessage("no audio")) == AIMessage("no audio")
-
-
 def test_v1_blocks_of_a_whole_message() -> None:
     pcm = samples.tone_pcm16(0.05)
+    audio = SpokenAudio(id="a1", format="pcm16", sample_rate=24000, pcm=[b64(pcm[:1200]), b64(pcm[1200:])],
+                        transcript="Hi.")  # fmt: skip
     message = AIMessage(
         "Hi.",
-        additional_kwargs={"reasoning_content": "Greet.", "audio": {"data": b64(pcm), "format": "pcm16"}},
+        additional_kwargs={"reasoning_content": "Greet.", "audio": audio},
         tool_calls=[{"id": "c1", "name": "f", "args": {}}],
         response_metadata={"model_provider": "qwen_omni"},
     )
     blocks = message.content_blocks
     assert [b["type"] for b in blocks] == ["reasoning", "text", "audio", "tool_call"]
-    audio = blocks[2]
-    assert audio["mime_type"] == "audio/wav" and audio["extras"] == {"transcript": "Hi."}
-    assert wav_to_pcm16(base64.b64decode(audio["base64"])) == pcm
+    spoken = blocks[2]
+    assert spoken["mime_type"] == "audio/wav" and spoken["id"] == "a1"  # type: ignore[typeddict-item]
+    assert spoken["extras"] == {"transcript": "Hi.", "sample_rate": 24000, "channels": 1, "sample_width": 2}  # type: ignore[typeddict-item]
+    assert wav_to_pcm16(base64.b64decode(spoken["base64"])) == pcm  # type: ignore[typeddict-item]
     assert blocks == translate_content(message)
 
 
-def test_v1_blocks_of_chunks_merge_into_one_block_per_kind() -> None:
+def test_v1_chunks_hold_no_audio_block_and_the_last_one_holds_the_whole_wav() -> None:
     pcm = samples.tone_pcm16(0.1)
-    chunks = convert_all(
-        [ReasoningDelta("a"), ReasoningDelta("b"), TextDelta("c"), AudioDelta(pcm[:4800]), TextDelta("d"),
-         AudioDelta(pcm[4800:]), ToolCallDelta(0, "c1", "f", '{"x"'), ToolCallDelta(0, None, None, ": 1}"),
-         FinishDelta("stop")]
-    )  # fmt: skip
-    v1 = [c.model_copy(update={"content": translate_content_chunk(c)}) for c in chunks]
+    deltas = [ReasoningDelta("a"), ReasoningDelta("b"), TextDelta("c"), AudioDelta(pcm[:4800]), TextDelta("d"),
+              AudioDelta(pcm[4800:]), ToolCallDelta(0, "c1", "f", '{"x"'), ToolCallDelta(0, None, None, ": 1}"),
+              FinishDelta("stop")]  # fmt: skip
+    chunks = convert_all(deltas, output_version="v1")
+    *pieces, last = chunks
+    assert all("audio" not in [b["type"] for b in translate_content_chunk(c)] for c in pieces)
+    v1 = [c.model_copy(update={"content": c.content_blocks}) for c in pieces] + [last]
     merged = total(v1)
     kinds = [b["type"] for b in merged.content if isinstance(b, dict)]
-    assert kinds == ["reasoning", "text", "audio", "tool_call_chunk"]
-    reasoning, text, audio, call = merged.content
-    assert (reasoning["reasoning"], text["text"], call["args"]) == ("ab", "cd", '{"x": 1}')
-    assert audio["mime_type"] == "audio/pcm" and audio["extras"]["sample_rate"] == 24000
-    assert base64.b64decode(audio["base64"]) == pcm
-    assert audio_pcm(merged.model_copy(update={"additional_kwargs": {}})) == pcm
+    assert kinds == ["reasoning", "text", "tool_call", "audio"]  # LangChain parses the call in the last chunk's sum
+    reasoning, text, call, audio = merged.content
+    assert (reasoning["reasoning"], text["text"], call["args"]) == ("ab", "cd", {"x": 1})  # type: ignore[index]
+    assert audio["mime_type"] == "audio/wav" and wav_to_pcm16(base64.b64decode(audio["base64"])) == pcm  # type: ignore[index]
+    assert base64.b64decode(audio["base64"]) == audio_wav(merged)  # type: ignore[index]
+    # the v0 converter's last chunk carries no audio: the sum holds the pieces once
+    assert convert_all(deltas)[-1].content == ""
+
+
+def test_the_old_data_key_reads_the_wav_with_a_deprecation_warning() -> None:
+    pcm = samples.tone_pcm16(0.05)
+    audio = SpokenAudio(format="pcm16", sample_rate=24000, pcm=[b64(pcm)])
+    message = AIMessage("Hi.", additional_kwargs={"audio": audio})
+    with pytest.warns(DeprecationWarning, match=r"audio_wav\(message\)"):
+        data = message.additional_kwargs["audio"]["data"]
+    assert base64.b64decode(data) == audio_wav(message)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        assert message.additional_kwargs["audio"].get("data") == data
+    assert "data" not in audio and audio.get("nothing", 3) == 3
+    with pytest.raises(KeyError):
+        SpokenAudio()["data"]
+    assert SpokenAudio().get("data") is None
+    assert type(audio.copy()) is SpokenAudio and audio.copy() == audio
+
+
+def test_messages_made_before_the_one_shape_still_read() -> None:
+    pcm = samples.tone_pcm16(0.05)
+    old_invoke = AIMessage("Hi.", additional_kwargs={"audio": {"data": b64(pcm16_to_wav(pcm)), "format": "wav"}})
+    old_v1 = AIMessage([{"type": "audio", "base64": b64(pcm16_to_wav(pcm)), "mime_type": "audio/wav"}])
+    for message in (old_invoke, old_v1):
+        assert audio_pcm(message) == pcm and wav_to_pcm16(audio_wav(message)) == pcm
 
 
 def test_list_content_falls_back_to_langchains_parsing() -> None:

@@ -23,6 +23,7 @@ from langchain_core.exceptions import (
     ModelRateLimitError,
     ModelRefusalError,
     ModelTimeoutError,
+    OutputParserException,
 )
 
 from langchain_qwen_omni import ChatQwenOmni, QwenOmniRateLimitError
@@ -188,8 +189,17 @@ def _core_error_classes() -> list[type[core.QwenOmniError]]:
 
 @pytest.mark.parametrize("cls", _core_error_classes(), ids=lambda c: c.__name__)
 def test_every_core_error_keeps_its_class_and_gains_a_langchain_type(cls: type[core.QwenOmniError]) -> None:
-    error = cls() if cls is core.MissingAPIKeyError else cls("something went wrong")
+    if cls is core.MissingAPIKeyError:
+        error = cls()
+    elif cls is core.StructuredOutputError:
+        error = cls("something went wrong", raw='{"a": 1}', errors=("b: Field required",))
+    else:
+        error = cls("something went wrong")
     converted = to_langchain_error(error)
     assert isinstance(converted, cls), f"{cls.__name__} lost its class in the conversion"
-    assert isinstance(converted, ModelError), f"{cls.__name__} has no langchain-core twin"
+    # a structured answer that does not fit is LangChain's parse error, every other failure one of its model errors
+    twin = OutputParserException if cls is core.StructuredOutputError else ModelError
+    assert isinstance(converted, twin), f"{cls.__name__} has no langchain-core twin"
     assert str(converted) == str(error)
+    if isinstance(converted, OutputParserException):
+        assert converted.llm_output == '{"a": 1}' and converted.errors == ("b: Field required",)

@@ -14,7 +14,7 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_qwen_omni import QwenOmni
-from qwen_omni.emulator import Emulator
+from qwen_omni.emulator import Emulator, schema_answer
 from qwen_omni.errors import InvalidRequestError
 
 Make = Callable[..., QwenOmni]
@@ -52,12 +52,14 @@ def test_bad_option_values_are_refused_before_sending(make_llm: Make, emu: Emula
 
 def test_structured_predict_in_thinking_mode_uses_json_mode(make_llm: Make, emu: Emulator) -> None:
     thinker = make_llm(model="qwen3-omni-flash", enable_thinking=True)
-    result = thinker.structured_predict(Weather, PromptTemplate("Paris is {t} degrees."), t="21")
+    with emu.answering(schema_answer):  # the opt-in answers that fit the schema in the prompt
+        result = thinker.structured_predict(Weather, PromptTemplate("Paris is {t} degrees."), t="21")
     assert isinstance(result, Weather) and result.temperature == 21
     payload = emu.requests[-1].payload or {}
     assert payload["response_format"] == {"type": "json_object"} and "tool_choice" not in payload
     assert payload["enable_thinking"] is True and '"temperature"' in payload["messages"][0]["content"]
-    structured = thinker.as_structured_llm(Weather).chat([ChatMessage(role="user", content="Paris is 21 degrees.")])
+    with emu.answering(schema_answer):
+        structured = thinker.as_structured_llm(Weather).chat([ChatMessage(role="user", content="Paris is 21 degrees.")])
     assert Weather.model_validate_json(structured.message.content or "").temperature == 21
 
 
@@ -74,7 +76,8 @@ def test_function_agent_with_output_cls_in_thinking_mode(make_llm: Make, emu: Em
     async def run() -> object:
         return await agent.run("What is the weather in Paris?")
 
-    result = asyncio.run(run())
+    with emu.answering(schema_answer):
+        result = asyncio.run(run())
     assert Weather.model_validate(result.structured_response)  # type: ignore[attr-defined]
     payloads = [r.payload or {} for r in emu.requests]
     assert all(p.get("enable_thinking") is True for p in payloads)

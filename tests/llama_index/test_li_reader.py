@@ -8,7 +8,7 @@ import io
 import itertools
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,6 @@ from llama_index.core import Document, SimpleDirectoryReader, VectorStoreIndex
 from llama_index.core.base.response.schema import AsyncStreamingResponse
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.embeddings import MockEmbedding
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent, LLMChatStartEvent
 from llama_index.core.schema import MetadataMode
@@ -275,28 +273,6 @@ def test_files_on_an_fsspec_file_system(fast: Callable[..., QwenOmniReader], emu
 
 
 # -- LlamaIndex sees every request ----------------------------------------------------------------------------
-
-
-class _Events(BaseEventHandler):
-    events: list[BaseEvent]
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "Events"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-def events() -> Iterator[list[BaseEvent]]:
-    handler = _Events(events=[])
-    dispatcher = get_dispatcher()
-    dispatcher.add_event_handler(handler)
-    try:
-        yield handler.events
-    finally:
-        dispatcher.event_handlers.remove(handler)
 
 
 def test_callbacks_and_instrumentation_see_each_request_and_count_its_tokens(
