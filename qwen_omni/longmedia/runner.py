@@ -9,8 +9,9 @@ the quota's pace, and merges the answers in the whole file's time:
 - **Concurrency.** At most ``concurrency`` requests in flight, counted by one :class:`~.concurrency.Slots`
   shared by every call on this object (and by other objects given the same ``Slots``), across files.
 - **Failures.** Each segment has one budget of tries, shared by the client's own retries and the pipeline's
-  (:mod:`qwen_omni.retry_budget`): at most ``retries`` tries after connection errors, 5xx and broken streams,
-  and 8 after 429s of the request rate, so a segment that always fails costs ``1 + retries`` requests.
+  (:mod:`qwen_omni.retry_budget`): at most ``retries`` (or the client's ``max_retries``, if larger) tries after
+  connection errors, 5xx and broken streams, and 8 after 429s of the request rate, so a segment that always fails
+  costs one request more than that budget.
   With ``on_error="skip"`` a segment that still fails is recorded in ``result.skipped`` with its reason;
   with ``"raise"`` a :class:`~qwen_omni.errors.SegmentFailedError` names the file and the segment and
   carries every answer already received in ``partial``. Nothing received is ever thrown away.
@@ -224,7 +225,7 @@ class _Run:
         message = Message("user", [piece.part, TextPart(prompt)])
         options = owner.request_options
         expected = segment.tokens_in + segment.tokens_out
-        with retry_budget(retries=owner.retries, rate_waits=RATE_LIMIT_WAITS) as budget:
+        with retry_budget(retries=owner.retry_budget, rate_waits=RATE_LIMIT_WAITS) as budget:
             while True:
                 try:
                     with owner._expect(expected):
@@ -304,7 +305,8 @@ class LongMedia:
         options: how to cut and encode (:class:`~.plan.PlanOptions`).
         concurrency: requests in flight at once, or a :class:`~.concurrency.Slots` to share with others.
         retries: tries again per segment after a connection error, a 5xx or a broken stream: one budget that the
-            client's own retries share, so a segment that always fails sends ``1 + retries`` requests.
+            client's own retries share (the larger of ``retries`` and the client's ``max_retries``), so a segment
+            that always fails sends ``1 + retries`` requests.
         retry_delay: seconds before the first retry (doubled each time).
         on_error: ``"raise"`` or ``"skip"`` (see the module docstring).
         cache: a folder (or an :class:`~.cache.AnswerCache`) for segment answers; None: no cache.
@@ -377,6 +379,12 @@ class LongMedia:
 
     def _progress(self, recording: Recording, setting: ProgressSetting | None = None) -> RecordingProgress:
         return recording_progress(self.progress if setting is None else setting, recording, recording.name)
+
+    @property
+    def retry_budget(self) -> int:
+        """Tries after a failure per segment, the client's and the pipeline's together: the larger of the two
+        settings, so that neither gives fewer tries than it says."""
+        return max(self.retries, self.client.retry_policy.max_retries)
 
     def _expect(self, tokens: int) -> contextlib.AbstractContextManager[None]:
         expect = getattr(self.client.rate_limiter, "expect", None)
