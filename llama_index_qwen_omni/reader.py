@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
 from llama_index.core.readers.base import BaseReader
@@ -45,6 +45,7 @@ from qwen_omni.longmedia import (
     sources_of,
 )
 from qwen_omni.longmedia.runner import OnError
+from qwen_omni.longmedia.sharing import for_processes, shared_folder
 from qwen_omni.longmedia.sync import run_sync
 from qwen_omni.ratelimit import RequestBudget
 
@@ -86,10 +87,11 @@ class QwenOmniReader(BaseReader):
         plan_options: how to cut and encode (:class:`qwen_omni.longmedia.PlanOptions`: overlap, snapping cuts to
             silence, a stereo channel, fps, pixels ...); ``segment_seconds`` overrides its own.
         max_concurrency: requests in flight at once over every call of this reader, across files and threads
-            (``SimpleDirectoryReader.aload_data`` with many workers stays within it); or a shared ``Slots``.
+            (``SimpleDirectoryReader.aload_data`` with many workers stays within it, and so does
+            ``load_data(num_workers=N)``: the worker processes share it); or a shared ``Slots``.
         rate_limiter: the request and token budget every request waits for; by default the documented quota
-            (60 requests and 100,000 tokens a minute) for this reader. Share one between readers, tools and
-            processes (``RateLimiter(backend=RedisBackend(...))``).
+            (60 requests and 100,000 tokens a minute) for this reader, shared by its copies in worker processes.
+            Share one between readers, tools and machines (``RateLimiter(backend=RedisBackend(...))``).
         on_error: ``"raise"`` (a :class:`~qwen_omni.errors.LoadFailedError` once the recordings in flight are
             done, holding every Document made in ``.documents``) or ``"skip"`` (an empty Document with the
             reason in ``metadata["error"]`` stands for what failed, and the load goes on).
@@ -106,6 +108,10 @@ class QwenOmniReader(BaseReader):
     :mod:`qwen_omni.longmedia.documents` for the metadata; ``file_name``, ``recording``, ``time`` and ``kind``
     are shown to the LLM and embeddings (``recording`` stays visible under ``SimpleDirectoryReader``, which
     hides ``file_name``). Document ids are deterministic: ``<path or URL>#<mode>-<segment>``.
+
+    ``SimpleDirectoryReader(..., file_extractor={".mp3": reader}).load_data(num_workers=N)`` pickles the reader
+    into N processes: they share one bound and one budget through files (``<cache_dir>/.shared``, or a temporary
+    folder), and, with ``cache_dir``, each segment is sent once.
 
     Example:
         >>> reader = QwenOmniReader(model="qwen3-omni-flash", mode="subtitles", documents="both")
@@ -144,29 +150,47 @@ class QwenOmniReader(BaseReader):
             options = dataclasses.replace(options, segment_seconds=float(segment_seconds))
         self.llm = llm or QwenOmni(**llm_kwargs)
         self.settings = DocumentSettings(mode, prompt, image_prompt, documents, subtitle_format)
-        self.pipeline: LongMedia = build_pipeline(
+        #: What the pipeline is built from (kept so that a pickled copy builds the same one).
+        self._options: dict[str, Any] = {
+            "mode": mode, "prompt": prompt, "image_prompt": image_prompt, "documents": documents,
+            "plan_options": options, "max_concurrency": max_concurrency, "rate_limiter": rate_limiter,
+            "on_error": on_error, "retries": retries, "cache_dir": cache_dir, "show_progress": show_progress,
+            "reduce_model": reduce_model, "subtitle_format": subtitle_format,
+        }  # fmt: skip
+        self._shared: Path | None = None
+        self.pipeline: LongMedia = self._build_pipeline()
+
+    def _build_pipeline(self) -> LongMedia:
+        options = self._options
+        cache_dir = options["cache_dir"]
+        return build_pipeline(
             self.llm,
-            rate_limiter=rate_limiter,
-            concurrency=max_concurrency,
-            retries=retries,
-            on_error=on_error,
+            rate_limiter=options["rate_limiter"],
+            concurrency=options["max_concurrency"],
+            retries=options["retries"],
+            on_error=options["on_error"],
             cache=os.fspath(cache_dir) if cache_dir is not None else None,
-            progress=show_progress,
-            options=options,
-            reduce_model=reduce_model,
+            progress=options["show_progress"],
+            options=options["plan_options"],
+            reduce_model=options["reduce_model"],
         )
 
     def __repr__(self) -> str:
         return f"QwenOmniReader(mode={self.settings.mode!r}, pipeline={self.pipeline!r})"
 
     def __reduce__(self) -> Any:
-        raise InvalidRequestError(
-            "A QwenOmniReader is not sent to other processes (SimpleDirectoryReader.load_data(num_workers=N) "
-            "does): its bound on requests in flight and its rate budget belong to this process, so N copies would "
-            "each send at the full rate. Use `await SimpleDirectoryReader(...).aload_data(num_workers=N)`, which "
-            "shares one bound over every file, or build one reader per process with "
-            "rate_limiter=RateLimiter(backend=RedisBackend(...)) to share one budget."
-        )
+        """Pickled (``SimpleDirectoryReader(...).load_data(num_workers=N)`` sends a copy to each worker), every copy
+        and this reader share one bound on requests in flight and one rate budget, through files in
+        ``<cache_dir>/.shared`` (or a temporary folder): see :mod:`qwen_omni.longmedia.sharing`. A budget in
+        Redis stays in Redis (the way to share across machines)."""
+        if self._shared is None:
+            cache = self.pipeline.cache
+            folder = shared_folder(cache.directory if cache is not None else None)
+            budget, bound = for_processes(self.pipeline.client.rate_limiter, self.pipeline.slots, folder)
+            self._options.update(rate_limiter=budget, max_concurrency=bound)
+            self.pipeline = self._build_pipeline()
+            self._shared = folder
+        return (_restore_reader, (self.llm, dict(self._options)))
 
     # -- public API -------------------------------------------------------------------------------------
 
@@ -234,3 +258,8 @@ def _items(file: Items) -> Any:
     if isinstance(file, list | tuple):
         return [str(item) if isinstance(item, PurePath) else item for item in file]
     return file
+
+
+def _restore_reader(llm: QwenOmni, options: dict[str, Any]) -> QwenOmniReader:
+    """A pickled reader, rebuilt in another process (sharing its bound and budget, see ``__reduce__``)."""
+    return QwenOmniReader(llm, **options)

@@ -253,6 +253,20 @@ class RateLimiter:
         }  # fmt: skip
         return (_restore, (self.rpm, self.tpm, settings))
 
+    def with_backend(self, backend: BudgetBackend) -> RateLimiter:
+        """A limiter with the same limits and key whose budgets live in ``backend`` (e.g. to share them).
+
+        Example:
+            >>> import tempfile
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     RateLimiter(rpm=30).with_backend(SQLiteBackend(folder)).rpm
+            30
+        """
+        return RateLimiter(
+            self.rpm, self.tpm, window=self.window, backend=backend, key=self.key, max_wait=self.max_wait,
+            slack=self.slack, on_backend_error=self.on_backend_error,
+        )  # fmt: skip
+
     # -- tokens ------------------------------------------------------------------------------------------
 
     @contextmanager
