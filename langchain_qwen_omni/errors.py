@@ -17,6 +17,7 @@
     ServerError, StreamErrorEvent, ...      ModelAPIError                (5xx, error events, protocol, cut short)
     APIConnectionError                      ModelConnectionError
     APITimeoutError                         ModelTimeoutError
+    RateLimiterUnavailableError             ModelError                   (the rate budget's store, not the model)
 
 Example:
     >>> from langchain_core.exceptions import ModelRateLimitError
@@ -64,6 +65,7 @@ __all__ = [
     "QwenOmniPermissionDeniedError",
     "QwenOmniProtocolError",
     "QwenOmniRateLimitError",
+    "QwenOmniRateLimiterUnavailableError",
     "QwenOmniServerError",
     "QwenOmniStreamError",
     "QwenOmniStreamModerationError",
@@ -156,6 +158,10 @@ class QwenOmniTimeoutError(core.APITimeoutError, ModelTimeoutError):
     """The call did not end within its ``timeout``."""
 
 
+class QwenOmniRateLimiterUnavailableError(core.RateLimiterUnavailableError, ModelError):
+    """The rate limiter's shared store (Redis, SQLite) failed or did not answer in time; nothing was sent."""
+
+
 #: Most specific first: the first class the error is an instance of picks its LangChain twin.
 _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = (
     (core.StreamModerationError, QwenOmniStreamModerationError),
@@ -170,6 +176,7 @@ _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = 
     (core.ServerError, QwenOmniServerError),
     (core.APIError, QwenOmniAPIError),
     (core.APITimeoutError, QwenOmniTimeoutError),
+    (core.RateLimiterUnavailableError, QwenOmniRateLimiterUnavailableError),
     (core.APIConnectionError, QwenOmniConnectionError),
     (core.IncompleteResponseError, QwenOmniIncompleteResponseError),
     (core.CapabilityError, QwenOmniCapabilityError),

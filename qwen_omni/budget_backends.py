@@ -382,6 +382,7 @@ class RedisBackend(BudgetBackend):
         timeout: float = DEFAULT_BACKEND_TIMEOUT,
     ) -> None:
         require("redis", extra="redis", needed_by="RedisBackend")
+        _import_redis()  # here, not within the first operation's time
         if timeout <= 0:
             raise ValueError(f"timeout must be positive; got {timeout}.")
         self.prefix, self.timeout = prefix, timeout
@@ -514,12 +515,18 @@ class RedisBackend(BudgetBackend):
 def _restore_redis(
     url: str | None, settings: dict[str, Any], connection: str, prefix: str, timeout: float
 ) -> RedisBackend:
+    _import_redis()
     backend = RedisBackend.__new__(RedisBackend)
     backend.prefix, backend.timeout = prefix, timeout
     backend._url, backend._settings, backend._connection = url, dict(settings), connection
     backend._thread = _LoopThread("qwen-omni-redis-budget")
     backend._client, backend._paces, backend._windows = None, {}, {}
     return backend
+
+
+def _import_redis() -> None:
+    import redis.asyncio
+    import redis.asyncio.connection  # noqa: F401
 
 
 async def _resolved(value: Any) -> Any:

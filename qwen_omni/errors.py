@@ -229,7 +229,7 @@ class RateLimiterUnavailableError(QwenOmniError):
     ``RateLimiter(on_backend_error="local")`` falls back to a budget in this process instead.
     """
 
-    def __init__(self, message: str, *, backend: str) -> None:
+    def __init__(self, message: str, *, backend: str = "the rate budget's store") -> None:
         super().__init__(message)
         self.backend = backend
 

@@ -5,8 +5,9 @@ climbs too fast even under the limit (reference, "Rate limits"). So a client sho
 smoothly, back off at once when the server says so, and climb back slowly. :class:`Pace` is that rule, without
 I/O (the limiter spaces requests ``1 / rate`` seconds apart and tells it what the server answered):
 
-- **Start.** With a known ceiling (the quota, in requests a second), at a quarter of it; with none (the default
-  limiter of a client built without one), at :data:`OPEN_START` requests a second.
+- **Start.** With a known ceiling (the quota, in requests a second), at a quarter of it (but at least one request
+  a period); with none (the default limiter of a client built without one), at :data:`OPEN_START` requests a
+  second, :data:`OPEN_BURST` at once.
 - **Slow start.** Each answered request lets the rate grow, by at most :data:`RAMP_GROWTH` times per ``period``
   (a sixth of the quota's window; a second without a quota), up to the ceiling.
 - **Decrease.** A 429 (too many requests, or the burst guard) halves the rate, once: the 429s of requests sent
@@ -74,7 +75,7 @@ class Pace:
             raise ValueError(f"ceiling and period must be positive; got {ceiling}, {period}.")
         self.ceiling = ceiling
         self.period = period
-        self._start = ceiling * START_FRACTION if ceiling is not None else OPEN_START
+        self._start = min(ceiling, max(ceiling * START_FRACTION, 1.0 / period)) if ceiling is not None else OPEN_START
         self._floor = min(self._start, 1.0 / (FLOOR_PERIODS * period))
         self._rate = self._start
         #: The rate slow start ends at: the ceiling, or (after a 429) the rate it fell to.

@@ -354,7 +354,7 @@ class RateLimiter:
         bounds = [(self.max_wait, f"max_wait={self.max_wait:g} s")] if self.max_wait is not None else []
         if within is not None:
             bounds.append((within, f"the {within:.3g} s this call had left"))
-        for bound, name in bounds:
+        for bound, name in sorted(bounds):
             if spent + wait > bound:
                 raise RateLimitError(
                     f"No room in the rate budget ({self._quota()}) for {wait:.3g} s more ({what}), past {name}; "

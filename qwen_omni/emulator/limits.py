@@ -9,8 +9,8 @@ reference gives no numbers):
   the last ``window / 60`` seconds. ``Retry-After`` (whole seconds) and ``retry-after-ms`` say when there is room.
 - **Burst guard** (``limit_burst_rate``, "Request rate increased too quickly..."; ``burst_guard``, off by
   default): the requests admitted in the last ``window / 6`` seconds may be at most twice those of the
-  ``window / 6`` seconds before, or half the quota's share of such a period (a floor that lets a client start),
-  whichever is more; so a client must ramp up, even under the limit.
+  ``window / 6`` seconds before plus one, or half the quota's share of such a period (a floor that lets a
+  client start), whichever is more; so a client must ramp up, even under the limit.
 - **Allocated quota** (``insufficient_quota``, "Allocated quota exceeded..."; ``quota``, off by default): after
   ``quota`` requests admitted in all, every request is refused, with no ``Retry-After``: waiting does not help.
 
@@ -138,7 +138,7 @@ class RateGate:
         period = limits.window * BURST_PERIOD
         current = self._within(now - period, now)
         before = self._within(now - 2 * period, now - period)
-        allowed = max(math.ceil(rpm * BURST_PERIOD / 2), math.floor(BURST_GROWTH * len(before)))
+        allowed = max(math.ceil(rpm * BURST_PERIOD / 2), math.floor(BURST_GROWTH * len(before)) + 1)
         if len(current) < allowed:
             return None
         return Verdict(BURST_CODE, BURST_MESSAGE, current[0] + period - now)
