@@ -31,6 +31,7 @@ from .errors import (
     APIProtocolError,
     APITimeoutError,
     IncompleteResponseError,
+    InvalidRequestError,
     QwenOmniError,
     RateLimitError,
     ServerError,
@@ -62,13 +63,13 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(
+            raise InvalidRequestError(
                 f"max_retries must be a whole number, 0 or more (0: never retry); got {self.max_retries!r}."
             )
         for name in ("initial_delay", "max_delay", "max_retry_after"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
-                raise ValueError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
+                raise InvalidRequestError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``; None when the server asks for more than the cap."""
