@@ -1,16 +1,20 @@
 """Where a :class:`~qwen_omni.ratelimit.RateLimiter` keeps its budgets: in this process, in a SQLite file that the
 processes of one machine share, or in Redis, which processes on several machines share.
 
-A backend does two things, each one atomic step of pyrate-limiter's own algorithms and stores:
+A backend keeps two things for a limiter's key, each changed in one atomic step:
 
-- :meth:`BudgetBackend.pace` spaces requests: a GCRA cell (pyrate-limiter's ``GCRA`` over a ``StateStore``) whose
-  next free moment every process moves on by its own interval, so that processes sharing it share one pace;
-- :meth:`BudgetBackend.window` keeps the token budget: a sliding-window log (pyrate-limiter's buckets).
+- **the pace**: one record holding the adaptive pace (:class:`~qwen_omni.pace.PaceState`: its rate, its hold after
+  a 429, the pause every request waits out) and the cell of pyrate-limiter's ``GCRA`` that spaces requests at
+  that rate. :meth:`BudgetBackend.take` lets one request through or says how long to wait; :meth:`BudgetBackend.
+  report` tells the pace what the server answered. Processes sharing a backend and a key share the record, so
+  they follow one pace, halve it once for one burst of 429s, and pause together;
+- **the token budget**: a sliding-window log, pyrate-limiter's buckets (:meth:`BudgetBackend.window`).
 
-Each answers 0 (admitted) or the milliseconds to wait, and never waits itself: the limiter does, within the call's
-deadline. Every operation of a shared backend is bounded by ``timeout`` and by the time the call has left, and a
-failure of the store (down, frozen, full disk) is a :class:`~qwen_omni.errors.RateLimiterUnavailableError` naming
-it. pyrate-limiter's background leak thread is not used: the limiter trims the logs as it goes.
+Nothing here waits for room: the limiter does, within the call's deadline. Every operation of a shared backend is
+bounded by ``timeout`` and by the time the call has left, and a failure of the store (down, frozen, a full disk)
+is a :class:`~qwen_omni.errors.RateLimiterUnavailableError` naming it. Reports never hold a call up: they run
+in the background (a failing store shows at the next take). pyrate-limiter's leak thread is not used: the
+limiter trims the logs as it goes.
 
 - :class:`InMemoryBackend`: this process only (its threads and event loops).
 - :class:`SQLiteBackend`: a SQLite file under a file lock (``filelock``), e.g. in the long-media cache folder: the
@@ -21,8 +25,9 @@ it. pyrate-limiter's background leak thread is not used: the limiter trims the l
   timeouts bound the connections too).
 
 Example:
-    >>> backend = InMemoryBackend()
-    >>> backend.pace("k", 1_000, within=None), backend.pace("k", 1_000, within=None) > 900
+    >>> from qwen_omni.pace import PaceRule
+    >>> backend, rule = InMemoryBackend(), PaceRule(ceiling=1.0, period=10.0)
+    >>> backend.take("k", rule, within=None).wait_ms, backend.take("k", rule, within=None).wait_ms > 3_000
     (0, True)
 """
 
@@ -33,6 +38,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -42,18 +48,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Coroutine
 from inspect import isawaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from filelock import FileLock
 from pyrate_limiter import GCRA, AbstractBucket, InMemoryBucket, Rate, RateItem, RedisBucket, SQLiteBucket
-from pyrate_limiter.abstracts.algorithm import Decision, State, StateAlgorithm
-from pyrate_limiter.abstracts.store import StateStore
-from pyrate_limiter.buckets.redis_state import RedisStateStore
+from pyrate_limiter.abstracts.algorithm import Decision
 from pyrate_limiter.buckets.sqlite_bucket import Queries
-from pyrate_limiter.buckets.state_bucket import InMemoryStateStore
 
 from .errors import RateLimiterUnavailableError
 from .extras import require
+from .pace import PaceRule, PaceState
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -64,25 +68,71 @@ __all__ = [
     "DEFAULT_BACKEND_TIMEOUT",
     "BudgetBackend",
     "InMemoryBackend",
+    "PaceEvent",
     "RedisBackend",
     "SQLiteBackend",
+    "Taken",
 ]
 
 #: Seconds one operation of a shared backend may take at most (also the Redis socket and connect timeouts).
 DEFAULT_BACKEND_TIMEOUT = 2.0
 #: A window log is trimmed of expired entries every this many admissions.
 _LEAK_EVERY = 64
+#: A pace record unused this long is forgotten by Redis (milliseconds).
+_PACE_TTL_MS = 3_600_000
 _GCRA = GCRA()
 T = TypeVar("T")
+
+PaceEvent = Literal["answered", "limited"]
+
+
+class Taken(NamedTuple):
+    """What a take answered: 0 ms (let through) or the milliseconds to wait, whether that is the pause after a
+    429 (not the pace), and the pace as it now is."""
+
+    wait_ms: int
+    paused: bool
+    state: PaceState
+
+
+def _take(record: str | None, rule: PaceRule) -> tuple[str, Taken]:
+    """One take on a pace record (JSON, None when new): the record to store, and the answer."""
+    now = time.time()
+    if record is None:
+        state, tat = rule.initial(now), 0
+    else:
+        loaded = json.loads(record)
+        state, tat = PaceState.from_json(loaded["pace"]), int(loaded["tat"])
+    if state.paused_until > now:
+        return _record(state, tat), Taken(max(1, math.ceil((state.paused_until - now) * 1000)), True, state)
+    state, interval = rule.interval(state, now)
+    rates = [Rate(1, max(1, round(interval * 1000)), burst=rule.burst)]
+    (new_tat,), decision = _GCRA.step(rates, (tat,), int(now * 1000), 1)
+    return _record(state, int(new_tat) if decision.allowed else tat), Taken(_wait_of(decision), False, state)
+
+
+def _report(record: str | None, rule: PaceRule, event: PaceEvent, pause: float) -> str:
+    """A record after the server's answer to one request."""
+    now = time.time()
+    if record is None:
+        state, tat = rule.initial(now), 0
+    else:
+        loaded = json.loads(record)
+        state, tat = PaceState.from_json(loaded["pace"]), int(loaded["tat"])
+    if event == "answered":
+        state = rule.answered(state, now)
+    else:
+        state, _ = rule.limited(state, now, pause)
+    return _record(state, tat)
+
+
+def _record(state: PaceState, tat: int) -> str:
+    return json.dumps({"pace": state.to_json(), "tat": tat})
 
 
 def now_ms() -> int:
     """The wall clock in milliseconds: what every process (and machine) sharing a budget agrees on."""
     return time.time_ns() // 1_000_000
-
-
-def _pace_rate(interval_ms: int, burst: int) -> list[Rate]:
-    return [Rate(1, max(1, interval_ms), burst=max(1, burst))]
 
 
 def _wait_of(decision: Decision) -> int:
@@ -102,17 +152,21 @@ class BudgetBackend(ABC):
     shared = False
 
     @abstractmethod
-    def pace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        """Let one request through the pace ``key``: requests ``interval_ms`` apart, ``burst`` of them at once
-        after a quiet spell. Answers 0, or the milliseconds to wait."""
+    def take(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        """Let one request through the pace ``key`` (moved by ``rule``), or say how long to wait."""
+
+    @abstractmethod
+    def report(self, key: str, rule: PaceRule, event: PaceEvent, pause: float = 0.0) -> None:
+        """Tell the pace that the server answered a request (``"answered"``) or refused one with a 429
+        (``"limited"``, holding every request back ``pause`` seconds). Never waits: it runs in the background."""
 
     @abstractmethod
     def window(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         """Put ``weight`` units in the sliding window ``key`` of ``rate``: 0, or the ms to wait."""
 
-    async def apace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        """The async form of :meth:`pace` (by default in a worker thread, never blocking the loop)."""
-        return await asyncio.to_thread(self.pace, key, interval_ms, burst=burst, within=within)
+    async def atake(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        """The async form of :meth:`take` (by default in a worker thread, never blocking the loop)."""
+        return await asyncio.to_thread(self.take, key, rule, within=within)
 
     async def awindow(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         """The async form of :meth:`window`."""
@@ -132,7 +186,7 @@ class InMemoryBackend(BudgetBackend):
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._paces: dict[str, InMemoryStateStore] = {}
+        self._paces: dict[str, str] = {}
         self._windows: dict[tuple[str, int, int], tuple[InMemoryBucket, list[int]]] = {}
 
     def __repr__(self) -> str:
@@ -141,10 +195,14 @@ class InMemoryBackend(BudgetBackend):
     def __reduce__(self) -> tuple[Any, ...]:
         return (InMemoryBackend, ())  # a copy in another process starts empty: it is that process's budget
 
-    def pace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
+    def take(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
         with self._lock:
-            store: Any = self._paces.setdefault(key, InMemoryStateStore())
-            return _wait_of(store.check(_GCRA, _pace_rate(interval_ms, burst), now_ms(), 1))
+            self._paces[key], taken = _take(self._paces.get(key), rule)
+            return taken
+
+    def report(self, key: str, rule: PaceRule, event: PaceEvent, pause: float = 0.0) -> None:
+        with self._lock:
+            self._paces[key] = _report(self._paces.get(key), rule, event, pause)
 
     def window(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         with self._lock:
@@ -153,8 +211,8 @@ class InMemoryBackend(BudgetBackend):
                 entry = self._windows[(key, rate.limit, rate.interval)] = (InMemoryBucket([rate]), [0])
             return _log_put(entry[0], entry[1], RateItem(key, now_ms(), weight))
 
-    async def apace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        return self.pace(key, interval_ms, burst=burst, within=within)  # no I/O: never blocks the loop
+    async def atake(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        return self.take(key, rule, within=within)  # no I/O: never blocks the loop
 
     async def awindow(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         return self.window(key, rate, weight, within=within)
@@ -175,38 +233,6 @@ def _log_put(bucket: AbstractBucket, admitted: list[int], item: RateItem) -> int
 # ------------------------------------------------------------------------------------------------ SQLite
 
 
-class SQLiteStateStore(StateStore):
-    """pyrate-limiter's ``StateStore`` (GCRA cells) in a SQLite table; the caller holds the file's lock."""
-
-    def __init__(self, conn: sqlite3.Connection, key: str) -> None:
-        self.conn = conn
-        self.key = key
-
-    def check(self, algorithm: StateAlgorithm, rates: list[Rate], now: int, weight: int) -> Decision:
-        state = self._load(algorithm, rates)
-        new_state, decision = algorithm.step(rates, state, now, weight)
-        if decision.allowed:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO qwen_omni_pace (key, state) VALUES (?, ?)", (self.key, json.dumps(new_state))
-            )
-            self.conn.commit()
-        return decision
-
-    def _load(self, algorithm: StateAlgorithm, rates: list[Rate]) -> State:
-        row = self.conn.execute("SELECT state FROM qwen_omni_pace WHERE key = ?", (self.key,)).fetchone()
-        if row is None:
-            return algorithm.initial(rates)
-        values = json.loads(row[0])
-        return algorithm.decode([str(v) for v in values]) if len(values) == len(rates) else algorithm.initial(rates)
-
-    def read(self, algorithm: StateAlgorithm, rates: list[Rate]) -> State:
-        return self._load(algorithm, rates)
-
-    def reset(self) -> None:
-        self.conn.execute("DELETE FROM qwen_omni_pace WHERE key = ?", (self.key,))
-        self.conn.commit()
-
-
 def _table(key: str, rate: Rate) -> str:
     """A safe table name for the window ``key`` of ``rate``."""
     digest = hashlib.sha256(f"{key}/{rate.limit}/{rate.interval}".encode()).hexdigest()[:16]
@@ -223,12 +249,14 @@ class SQLiteBackend(BudgetBackend):
 
     Example:
         >>> import tempfile
+        >>> from qwen_omni.pace import PaceRule
+        >>> rule = PaceRule(ceiling=1.0, period=10.0)
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     backend = SQLiteBackend(folder)
-        ...     first = backend.pace("k", 60_000, within=1.0)
-        ...     again = SQLiteBackend(folder).pace("k", 60_000, within=1.0)  # another process would see the same
+        ...     first = backend.take("k", rule, within=1.0).wait_ms
+        ...     again = SQLiteBackend(folder).take("k", rule, within=1.0).wait_ms  # as another process would
         ...     backend.close()
-        >>> first, again > 59_000
+        >>> first, again > 3_000
         (0, True)
     """
 
@@ -244,6 +272,7 @@ class SQLiteBackend(BudgetBackend):
         self._conn: sqlite3.Connection | None = None
         self._lock: BaseFileLock | None = None
         self._windows: dict[tuple[str, int, int], tuple[SQLiteBucket, list[int]]] = {}
+        self._reporter: concurrent.futures.ThreadPoolExecutor | None = None
 
     def __repr__(self) -> str:
         return f"SQLiteBackend({str(self.path)!r})"
@@ -280,11 +309,37 @@ class SQLiteBackend(BudgetBackend):
         except Exception as exc:
             raise _unavailable(self.description, exc, within) from None
 
-    def pace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        def take(conn: sqlite3.Connection) -> int:
-            return _wait_of(SQLiteStateStore(conn, key).check(_GCRA, _pace_rate(interval_ms, burst), now_ms(), 1))
+    def take(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        answer: list[Taken] = []
 
-        return self._locked(within, take)
+        def take(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT state FROM qwen_omni_pace WHERE key = ?", (key,)).fetchone()
+            record, taken = _take(row[0] if row else None, rule)
+            conn.execute("INSERT OR REPLACE INTO qwen_omni_pace (key, state) VALUES (?, ?)", (key, record))
+            conn.commit()
+            answer.append(taken)
+            return 0
+
+        self._locked(within, take)
+        return answer[0]
+
+    def report(self, key: str, rule: PaceRule, event: PaceEvent, pause: float = 0.0) -> None:
+        def update(conn: sqlite3.Connection) -> int:
+            row = conn.execute("SELECT state FROM qwen_omni_pace WHERE key = ?", (key,)).fetchone()
+            record = _report(row[0] if row else None, rule, event, pause)
+            conn.execute("INSERT OR REPLACE INTO qwen_omni_pace (key, state) VALUES (?, ?)", (key, record))
+            conn.commit()
+            return 0
+
+        def background() -> None:
+            with contextlib.suppress(RateLimiterUnavailableError):  # shown by the next take
+                self._locked(None, update)
+
+        with self._setup:
+            if self._reporter is None or self._pid != os.getpid():
+                self._reporter = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qwen-omni-budget")
+            reporter = self._reporter
+        reporter.submit(background)
 
     def window(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         def take(conn: sqlite3.Connection) -> int:
@@ -304,6 +359,9 @@ class SQLiteBackend(BudgetBackend):
 
     def close(self) -> None:
         with self._setup:
+            if self._reporter is not None:
+                self._reporter.shutdown(wait=True)
+                self._reporter = None
             if self._conn is not None:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.close()
@@ -361,7 +419,7 @@ class RedisBackend(BudgetBackend):
     own ``redis.asyncio`` connections on an event loop thread of its own, with ``timeout`` as their socket and
     connect timeouts. Every operation ends within ``timeout`` and the time its call has left; a Redis that is
     down, frozen or refusing is a :class:`~qwen_omni.errors.RateLimiterUnavailableError` naming it (without
-    the password). The pace is pyrate-limiter's ``RedisStateStore`` (a Lua script), the windows its
+    the password). The pace record is changed in a transaction (WATCH, MULTI), the windows are pyrate-limiter's
     ``RedisBucket``. Nothing is sent to Redis until the first request.
 
     For example ``RateLimiter(backend=RedisBackend("redis://10.0.0.5:6379/0"), key="team-a")`` in every worker
@@ -396,7 +454,6 @@ class RedisBackend(BudgetBackend):
             self._connection = getattr(pool, "connection_class", type(None)).__name__
         self._thread = _LoopThread("qwen-omni-redis-budget")
         self._client: AsyncRedis | None = None
-        self._paces: dict[str, RedisStateStore] = {}
         self._windows: dict[tuple[str, int, int], tuple[RedisBucket, list[int], asyncio.Lock]] = {}
 
     def __repr__(self) -> str:
@@ -439,12 +496,29 @@ class RedisBackend(BudgetBackend):
                 self._client = aioredis.Redis(connection_pool=pool)
         return self._client
 
-    async def _pace(self, key: str, interval_ms: int, burst: int) -> int:
-        store: Any = self._paces.get(key)
-        if store is None:
-            store = self._paces[key] = RedisStateStore(self._redis(), f"{self.prefix}:{key}:pace")
-        decision = store.check(_GCRA, _pace_rate(interval_ms, burst), now_ms(), 1)
-        return _wait_of(await decision if isawaitable(decision) else decision)
+    async def _update(self, key: str, change: Callable[[str | None], tuple[str, T]]) -> T:
+        """Apply ``change`` to the pace record ``key`` atomically (WATCH, then MULTI; again if another wrote)."""
+        import redis.exceptions
+
+        name = f"{self.prefix}:{key}:pace"
+        async with self._redis().pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(name)
+                    raw = await pipe.get(name)
+                    record, answer = change(raw.decode() if isinstance(raw, bytes) else raw)
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(name, record, px=_PACE_TTL_MS)
+                    await pipe.execute()
+                    return answer
+                except redis.exceptions.WatchError:
+                    continue
+
+    async def _take(self, key: str, rule: PaceRule) -> Taken:
+        return await self._update(key, lambda record: _take(record, rule))
+
+    async def _report(self, key: str, rule: PaceRule, event: PaceEvent, pause: float) -> None:
+        await self._update(key, lambda record: (_report(record, rule, event, pause), None))
 
     async def _window(self, key: str, rate: Rate, weight: int) -> int:
         entry = self._windows.get((key, rate.limit, rate.interval))
@@ -468,7 +542,7 @@ class RedisBackend(BudgetBackend):
 
     # -- from any thread or loop ------------------------------------------------------------------------
 
-    def _run(self, make: Callable[[], Awaitable[int]], within: float | None) -> int:
+    def _run(self, make: Callable[[], Awaitable[T]], within: float | None) -> T:
         limit = _bound(within, self.timeout)
         future = self._thread.submit(self._bounded(make(), limit))
         try:
@@ -480,7 +554,7 @@ class RedisBackend(BudgetBackend):
             future.cancel()
             raise
 
-    async def _arun(self, make: Callable[[], Awaitable[int]], within: float | None) -> int:
+    async def _arun(self, make: Callable[[], Awaitable[T]], within: float | None) -> T:
         limit = _bound(within, self.timeout)
         future = self._thread.submit(self._bounded(make(), limit))
         try:
@@ -491,21 +565,25 @@ class RedisBackend(BudgetBackend):
         except Exception as exc:
             raise _unavailable(self.description, exc, within) from None
 
-    def pace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        return self._run(lambda: self._pace(key, interval_ms, burst), within)
+    def take(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        return self._run(lambda: self._take(key, rule), within)
+
+    def report(self, key: str, rule: PaceRule, event: PaceEvent, pause: float = 0.0) -> None:
+        future = self._thread.submit(self._bounded(self._report(key, rule, event, pause), self.timeout))
+        future.add_done_callback(_ignore)  # a failing store shows at the next take
 
     def window(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         return self._run(lambda: self._window(key, rate, weight), within)
 
-    async def apace(self, key: str, interval_ms: int, *, burst: int = 1, within: float | None) -> int:
-        return await self._arun(lambda: self._pace(key, interval_ms, burst), within)
+    async def atake(self, key: str, rule: PaceRule, *, within: float | None) -> Taken:
+        return await self._arun(lambda: self._take(key, rule), within)
 
     async def awindow(self, key: str, rate: Rate, weight: int, *, within: float | None) -> int:
         return await self._arun(lambda: self._window(key, rate, weight), within)
 
     def close(self) -> None:
         client, self._client = self._client, None
-        self._paces, self._windows = {}, {}
+        self._windows = {}
         if client is not None:
             with contextlib.suppress(Exception):
                 self._thread.submit(client.aclose()).result(self.timeout)
@@ -520,8 +598,13 @@ def _restore_redis(
     backend.prefix, backend.timeout = prefix, timeout
     backend._url, backend._settings, backend._connection = url, dict(settings), connection
     backend._thread = _LoopThread("qwen-omni-redis-budget")
-    backend._client, backend._paces, backend._windows = None, {}, {}
+    backend._client, backend._windows = None, {}
     return backend
+
+
+def _ignore(future: concurrent.futures.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _import_redis() -> None:

@@ -44,9 +44,16 @@ from typing import Any, Literal, Protocol
 
 from pyrate_limiter import Rate
 
-from .budget_backends import DEFAULT_BACKEND_TIMEOUT, BudgetBackend, InMemoryBackend, RedisBackend, SQLiteBackend
+from .budget_backends import (
+    DEFAULT_BACKEND_TIMEOUT,
+    BudgetBackend,
+    InMemoryBackend,
+    RedisBackend,
+    SQLiteBackend,
+    Taken,
+)
 from .errors import RateLimitError, RateLimiterUnavailableError, RateLimitKind
-from .pace import OPEN_PERIOD, Pace
+from .pace import DECREASE, OPEN_PERIOD, PaceRule, PaceState
 
 __all__ = [
     "BACKEND_RECHECK",
@@ -157,9 +164,8 @@ class _Sleep:
 
 
 @dataclass(frozen=True)
-class _Pace:
-    interval_ms: int
-    burst: int
+class _Take:
+    pass
 
 
 @dataclass(frozen=True)
@@ -167,10 +173,10 @@ class _Tokens:
     weight: int
 
 
-_Step = _Sleep | _Pace | _Tokens
+_Step = _Sleep | _Take | _Tokens
 
 
-def _send(steps: Generator[_Step, float, None], answer: float) -> _Step | None:
+def _send(steps: Generator[_Step, Any, None], answer: object) -> _Step | None:
     """The next step after answering the last one with ``answer`` (None once acquiring is done)."""
     try:
         return steps.send(answer)
@@ -230,7 +236,8 @@ class RateLimiter:
         self.backend: BudgetBackend = backend if backend is not None else InMemoryBackend()
         span = window + self.slack
         ceiling = rpm / span if rpm is not None else None
-        self.pace = Pace(ceiling, window / 6 if rpm is not None else OPEN_PERIOD, now=time.monotonic())
+        self.rule = PaceRule(ceiling, window / 6 if rpm is not None else OPEN_PERIOD)
+        self._seen = self.rule.initial(time.time())
         self._token_units = math.ceil(tpm / TOKEN_UNIT) if tpm is not None else None
         self._token_rate = Rate(self._token_units, max(1, round(span * 1000))) if self._token_units else None
         self._lock = threading.Lock()
@@ -307,7 +314,7 @@ class RateLimiter:
         while step is not None:
             if isinstance(step, _Sleep):
                 time.sleep(step.seconds)
-                step = _send(steps, 0.0)
+                step = _send(steps, None)
             else:
                 step = _send(steps, self._backend_step(started, within, self._sync_op(step)))
 
@@ -319,11 +326,11 @@ class RateLimiter:
         while step is not None:
             if isinstance(step, _Sleep):
                 await asyncio.sleep(step.seconds)
-                step = _send(steps, 0.0)
+                step = _send(steps, None)
             else:
                 step = _send(steps, await self._abackend_step(started, within, self._async_op(step)))
 
-    def _steps(self, payload: Mapping[str, Any], started: float, within: float | None) -> Generator[_Step, float, None]:
+    def _steps(self, payload: Mapping[str, Any], started: float, within: float | None) -> Generator[_Step, Any, None]:
         """What acquiring takes, as steps for the sync and async drivers: sleeps and backend takes (each answered
         with 0 when admitted, else the seconds to wait)."""
         weight = self.weight(payload) if self._token_rate is not None else 0
@@ -333,17 +340,19 @@ class RateLimiter:
                 self._check_wait(pause, started, within, "a pause after a 429")
                 yield _Sleep(pause)
                 continue
-            wait = yield _Pace(max(1, round(self.pace.interval(time.monotonic()) * 1000)), self.pace.burst)
-            if wait <= 0:
+            taken: Taken = yield _Take()
+            self._seen = taken.state
+            if taken.wait_ms <= 0:
                 break
-            self._check_wait(wait, started, within, "the pace")
+            wait = taken.wait_ms / 1000
+            self._check_wait(wait, started, within, "a pause after a 429" if taken.paused else "the pace")
             yield _Sleep(wait)
         while weight:
-            wait = yield _Tokens(weight)
-            if wait <= 0:
+            waited_ms: int = yield _Tokens(weight)
+            if waited_ms <= 0:
                 break
-            self._check_wait(wait, started, within, "the token budget")
-            yield _Sleep(wait)
+            self._check_wait(waited_ms / 1000, started, within, "the token budget")
+            yield _Sleep(waited_ms / 1000)
         with self._lock:
             self.requests += 1
             self.waited += time.monotonic() - started
@@ -363,7 +372,7 @@ class RateLimiter:
                 )
 
     def _quota(self) -> str:
-        rate = f"pace {self.pace.rate:.3g} requests/s"
+        rate = f"pace {self._seen.rate:.3g} requests/s"
         if self.rpm is None:
             return rate
         tokens = f", {self.tpm} tokens" if self.tpm is not None else ""
@@ -384,43 +393,43 @@ class RateLimiter:
             return self._local
         return self.backend
 
-    def _sync_op(self, step: _Pace | _Tokens) -> Callable[[BudgetBackend, float | None], int]:
-        if isinstance(step, _Pace):
-            return lambda store, left: store.pace(self.key, step.interval_ms, burst=step.burst, within=left)
+    def _sync_op(self, step: _Take | _Tokens) -> Callable[[BudgetBackend, float | None], object]:
+        if isinstance(step, _Take):
+            return lambda store, left: store.take(self.key, self.rule, within=left)
         rate = self._token_rate
         assert rate is not None
         return lambda store, left: store.window(f"{self.key}:tokens", rate, step.weight, within=left)
 
-    def _async_op(self, step: _Pace | _Tokens) -> Callable[[BudgetBackend, float | None], Awaitable[int]]:
-        if isinstance(step, _Pace):
-            return lambda store, left: store.apace(self.key, step.interval_ms, burst=step.burst, within=left)
+    def _async_op(self, step: _Take | _Tokens) -> Callable[[BudgetBackend, float | None], Awaitable[object]]:
+        if isinstance(step, _Take):
+            return lambda store, left: store.atake(self.key, self.rule, within=left)
         rate = self._token_rate
         assert rate is not None
         return lambda store, left: store.awindow(f"{self.key}:tokens", rate, step.weight, within=left)
 
     def _backend_step(
-        self, started: float, within: float | None, op: Callable[[BudgetBackend, float | None], int]
-    ) -> float:
+        self, started: float, within: float | None, op: Callable[[BudgetBackend, float | None], object]
+    ) -> object:
         store = self._store()
         try:
-            waited_ms = op(store, self._remaining(started, within))
+            answer = op(store, self._remaining(started, within))
         except RateLimiterUnavailableError as error:
-            waited_ms = op(self._fall_back(store, error), None)
+            answer = op(self._fall_back(store, error), None)
         else:
             self._recovered(store)
-        return waited_ms / 1000
+        return answer
 
     async def _abackend_step(
-        self, started: float, within: float | None, op: Callable[[BudgetBackend, float | None], Awaitable[int]]
-    ) -> float:
+        self, started: float, within: float | None, op: Callable[[BudgetBackend, float | None], Awaitable[object]]
+    ) -> object:
         store = self._store()
         try:
-            waited_ms = await op(store, self._remaining(started, within))
+            answer = await op(store, self._remaining(started, within))
         except RateLimiterUnavailableError as error:
-            waited_ms = await op(self._fall_back(store, error), None)
+            answer = await op(self._fall_back(store, error), None)
         else:
             self._recovered(store)
-        return waited_ms / 1000
+        return answer
 
     def _fall_back(self, store: BudgetBackend, error: RateLimiterUnavailableError) -> BudgetBackend:
         """The local budget to go on with (``on_backend_error="local"``), or raise ``error``."""
@@ -454,9 +463,15 @@ class RateLimiter:
         with self._lock:
             return max(0.0, self._paused_until - time.monotonic())
 
+    @property
+    def pace(self) -> PaceState:
+        """The pace as this limiter last saw it (its store's, which other processes may share)."""
+        return self._seen
+
     def admitted(self) -> None:
-        """The server accepted a request: the pace may grow."""
-        self.pace.answered(now=time.monotonic())
+        """The server accepted a request: the pace may grow (told to the store in the background)."""
+        self._seen = self.rule.answered(self._seen, time.time())
+        self._store().report(self.key, self.rule, "answered")
 
     def slow_down(self, retry_after: float | None, kind: RateLimitKind = "requests") -> float | None:
         """A 429 arrived: hold back every request of this limiter for ``retry_after`` seconds (one interval of
@@ -467,11 +482,14 @@ class RateLimiter:
         """
         if kind == "quota":
             return None
-        now = time.monotonic()
-        self.pace.limited(now=now, hold=retry_after or 0.0)
-        seconds = retry_after if retry_after is not None and retry_after >= 0 else self.pace.interval(now)
+        if retry_after is not None and retry_after >= 0:
+            seconds = retry_after
+        else:
+            seconds = 1.0 / max(self.rule.floor, self._seen.rate * DECREASE)
+        self._seen, _ = self.rule.limited(self._seen, time.time(), seconds)
+        self._store().report(self.key, self.rule, "limited", seconds)  # every process sharing the store pauses
         with self._lock:
-            self._paused_until = max(self._paused_until, now + seconds)
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             self.pauses += 1
         return seconds
 

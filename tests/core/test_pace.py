@@ -64,8 +64,8 @@ def test_after_a_429_it_climbs_back_slowly() -> None:
     _answer_steadily(pace, 0.0, 3.0)
     pace.limited(now=3.0, hold=0.0)
     fallen = pace.rate
-    _answer_steadily(pace, 3.0, 10.0)
-    assert fallen < pace.rate <= fallen * 2.1, "additive: a tenth of the rate it fell to per period"
+    _answer_steadily(pace, 3.0, 4.0)
+    assert fallen * 1.5 < pace.rate <= fallen * 2.05, "additive: a quarter of the rate it fell to per period"
 
 
 def test_an_idle_pace_cools_down_to_where_it_started() -> None:
