@@ -106,7 +106,7 @@ def _take(record: str | None, rule: PaceRule) -> tuple[str, Taken]:
     if state.paused_until > now:
         return _record(state, tat), Taken(max(1, math.ceil((state.paused_until - now) * 1000)), True, state)
     state, interval = rule.interval(state, now)
-    rates = [Rate(1, max(1, round(interval * 1000)), burst=rule.burst)]
+    rates = [Rate(1, max(1, round(interval * 1000)), burst=rule.burst(state))]
     (new_tat,), decision = _GCRA.step(rates, (tat,), int(now * 1000), 1)
     return _record(state, int(new_tat) if decision.allowed else tat), Taken(_wait_of(decision), False, state)
 

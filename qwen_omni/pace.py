@@ -59,8 +59,8 @@ __all__ = [
 START_FRACTION = 0.25
 #: Requests a second a pace without a ceiling starts at.
 OPEN_START = 2.0
-#: Requests a pace without a ceiling lets through at once after a quiet spell (with a ceiling: one, RPM/60 a
-#: second being a limit too).
+#: Requests a pace without a ceiling lets through at once after a quiet spell, until a 429 (with a ceiling, or
+#: after a 429: one, RPM/60 a second being a limit too).
 OPEN_BURST = 2
 #: The period of a pace without a ceiling (a known one uses a sixth of its window).
 OPEN_PERIOD = 1.0
@@ -112,7 +112,7 @@ class PaceRule:
     Example:
         >>> rule = PaceRule(ceiling=None, period=1.0)
         >>> state = rule.initial(now=0.0)
-        >>> state.rate, rule.burst
+        >>> state.rate, rule.burst(state)
         (2.0, 2)
     """
 
@@ -133,10 +133,10 @@ class PaceRule:
     def floor(self) -> float:
         return min(self.start, 1.0 / (FLOOR_PERIODS * self.period))
 
-    @property
-    def burst(self) -> int:
-        """Requests let through at once after a quiet spell."""
-        return 1 if self.ceiling is not None else OPEN_BURST
+    def burst(self, state: PaceState) -> int:
+        """Requests let through at once after a quiet spell: :data:`OPEN_BURST` while the quota is unknown and
+        no 429 came, else one (RPM/60 a second being a limit too)."""
+        return OPEN_BURST if self.ceiling is None and not state.limited else 1
 
     def initial(self, now: float) -> PaceState:
         """A new pace."""
@@ -208,7 +208,8 @@ class Pace:
 
     @property
     def burst(self) -> int:
-        return self.rule.burst
+        """Requests let through at once after a quiet spell."""
+        return self.rule.burst(self.state)
 
     @property
     def decreases(self) -> int:

@@ -41,7 +41,7 @@ def test_the_cli_counts_what_the_server_received(
     emu.inject(Fault(status=503), times=2)
     out, err = io.StringIO(), io.StringIO()
     argv = ["subtitles", str(recording), "-o", str(tmp_path / "out"), "--base-url", emu.base_url,
-            "--model", "qwen-omni-turbo", "--no-progress"]  # fmt: skip
+            "--model", "qwen-omni-turbo", "--no-progress", "--rpm", "6000"]  # fmt: skip
     assert main(argv, out=out, err=err) == 0, err.getvalue()
     assert len(emu.requests) == 4 and "(4 request(s))" in err.getvalue()
 

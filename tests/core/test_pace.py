@@ -55,7 +55,7 @@ def test_429s_of_one_burst_halve_the_rate_once() -> None:
     before = pace.rate
     assert pace.limited(now=3.0, hold=1.0)
     assert not pace.limited(now=3.2, hold=1.0), "a request sent before the first 429 was answered"
-    assert pace.rate == pytest.approx(before / 2) and pace.decreases == 1
+    assert pace.rate == pytest.approx(before / 2) and pace.decreases == 1 and pace.burst == 1
     assert pace.limited(now=4.5, hold=1.0) and pace.rate == pytest.approx(before / 4)
 
 

@@ -207,10 +207,10 @@ def test_a_pipeline_with_no_limiter_configured_does_not_storm_a_10_rpm_account()
             OmniClient(api_key="sk-test", base_url=emu.base_url), model="qwen-omni-turbo",
             options=PlanOptions(segment_seconds=10),
         )  # fmt: skip
-        result = pipeline.run(samples.tone_wav(80.0), "transcript", name="tone.wav")
+        result = pipeline.run(samples.tone_wav(60.0), "transcript", name="tone.wav")  # the window: one minute
         arrivals = [r.arrived for r in emu.requests]
     segments = len(result.plan.segments)
-    assert result.complete and segments >= 8
+    assert result.complete and segments >= 6
     assert len(arrivals) <= 1.5 * segments, f"{len(arrivals)} requests for {segments} segments"
     assert _most_in_a_window(arrivals, 1.0) <= 2
     assert result.requests == len(arrivals), "the run counts every request sent, the client's retries too"
