@@ -95,14 +95,18 @@ class Taken(NamedTuple):
     state: PaceState
 
 
+def _load(record: str | None, rule: PaceRule, now: float) -> tuple[PaceState, int]:
+    """A pace record's state and GCRA cell (a new pace's when there is none yet)."""
+    if record is None:
+        return rule.initial(now), 0
+    loaded = json.loads(record)
+    return PaceState.from_json(loaded["pace"]), int(loaded["tat"])
+
+
 def _take(record: str | None, rule: PaceRule) -> tuple[str, Taken]:
     """One take on a pace record (JSON, None when new): the record to store, and the answer."""
     now = time.time()
-    if record is None:
-        state, tat = rule.initial(now), 0
-    else:
-        loaded = json.loads(record)
-        state, tat = PaceState.from_json(loaded["pace"]), int(loaded["tat"])
+    state, tat = _load(record, rule, now)
     if state.paused_until > now:
         return _record(state, tat), Taken(max(1, math.ceil((state.paused_until - now) * 1000)), True, state)
     state, interval = rule.interval(state, now)
@@ -114,11 +118,7 @@ def _take(record: str | None, rule: PaceRule) -> tuple[str, Taken]:
 def _report(record: str | None, rule: PaceRule, event: PaceEvent, pause: float) -> str:
     """A record after the server's answer to one request."""
     now = time.time()
-    if record is None:
-        state, tat = rule.initial(now), 0
-    else:
-        loaded = json.loads(record)
-        state, tat = PaceState.from_json(loaded["pace"]), int(loaded["tat"])
+    state, tat = _load(record, rule, now)
     if event == "answered":
         state = rule.answered(state, now)
     else:
