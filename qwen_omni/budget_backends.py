@@ -585,8 +585,9 @@ class RedisBackend(BudgetBackend):
         client, self._client = self._client, None
         self._windows = {}
         if client is not None:
+            closing = getattr(client, "aclose", None) or client.close  # aclose: redis 5.0.1 and later
             with contextlib.suppress(Exception):
-                self._thread.submit(client.aclose()).result(self.timeout)
+                self._thread.submit(closing()).result(self.timeout)
         self._thread.stop()
 
 
