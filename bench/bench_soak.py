@@ -39,6 +39,7 @@ from qwen_omni.client import RetryPolicy
 from qwen_omni.emulator import FAULT_HEADER, Fault
 from qwen_omni.emulator.soak import SoakReport, fault_mix, soak
 from qwen_omni.errors import QwenOmniError
+from qwen_omni.ratelimit import Unlimited
 
 POLICY = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05, max_retry_after=1.0)
 HELLO = [Message("user", "Hello there, my friend: how are you today?")]
@@ -136,7 +137,7 @@ def hang_up_delays(client: OmniClient, control: Control, n: int) -> tuple[list[f
 
 
 def deadline_bounds(base_url: str) -> list[tuple[str, str, float]]:
-    client = OmniClient(api_key="bench", base_url=base_url, timeout=1.0, retry_policy=POLICY)
+    client = OmniClient(api_key="bench", base_url=base_url, timeout=1.0, retry_policy=POLICY, rate_limiter=Unlimited())
     rows = []
     faults = [("trickle 1 byte / 10 ms", Fault(byte_delay=0.01)), ("headers never come", Fault(header_delay=60))]
     for name, fault in faults:
@@ -178,7 +179,10 @@ def main() -> None:
     logging.getLogger("qwen_omni").setLevel(logging.ERROR)  # one warning per retry would drown the figures
     with emulator_process() as base_url:
         control = Control(base_url)
-        client = OmniClient(api_key="bench", base_url=base_url, timeout=2.0, retry_policy=POLICY)
+        # the soak's 429s are random faults, not a quota: the transport is measured, unpaced
+        client = OmniClient(
+            api_key="bench", base_url=base_url, timeout=2.0, retry_policy=POLICY, rate_limiter=Unlimited()
+        )
         print(f"soak: {args.calls} calls, {args.rounds} asyncio.run rounds, {args.concurrency} at a time, timeout 2 s")
         print(f"process file descriptors before: {fds()}\n")
         baseline, base_requests, base_fds = run_soak(client, control, args, faulty=False)

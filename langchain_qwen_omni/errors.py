@@ -19,6 +19,7 @@
     APITimeoutError                         ModelTimeoutError
     StructuredOutputError                   OutputParserException        (a structured answer that does not fit,
                                                                           after the repair requests; llm_output = raw)
+    RateLimiterUnavailableError             ModelError                   (the rate budget's store, not the model)
 
 Example:
     >>> from langchain_core.exceptions import ModelRateLimitError
@@ -69,6 +70,7 @@ __all__ = [
     "QwenOmniPermissionDeniedError",
     "QwenOmniProtocolError",
     "QwenOmniRateLimitError",
+    "QwenOmniRateLimiterUnavailableError",
     "QwenOmniServerError",
     "QwenOmniStreamError",
     "QwenOmniStreamModerationError",
@@ -170,6 +172,10 @@ class QwenOmniOutputParserError(core.StructuredOutputError, OutputParserExceptio
     send_to_llm: bool = False
 
 
+class QwenOmniRateLimiterUnavailableError(core.RateLimiterUnavailableError, ModelError):
+    """The rate limiter's shared store (Redis, SQLite) failed or did not answer in time; nothing was sent."""
+
+
 #: Most specific first: the first class the error is an instance of picks its LangChain twin.
 _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = (
     (core.StreamModerationError, QwenOmniStreamModerationError),
@@ -184,6 +190,7 @@ _TWINS: tuple[tuple[type[core.QwenOmniError], type[core.QwenOmniError]], ...] = 
     (core.ServerError, QwenOmniServerError),
     (core.APIError, QwenOmniAPIError),
     (core.APITimeoutError, QwenOmniTimeoutError),
+    (core.RateLimiterUnavailableError, QwenOmniRateLimiterUnavailableError),
     (core.APIConnectionError, QwenOmniConnectionError),
     (core.IncompleteResponseError, QwenOmniIncompleteResponseError),
     (core.StructuredOutputError, QwenOmniOutputParserError),

@@ -20,8 +20,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated, Any, Self
 
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
@@ -41,6 +42,7 @@ from qwen_omni.longmedia import (
     sources_of,
 )
 from qwen_omni.longmedia.loading import check_keywords
+from qwen_omni.longmedia.sharing import for_processes, shared_folder
 from qwen_omni.longmedia.sync import run_sync
 
 from ._pipeline import build_pipeline
@@ -94,10 +96,11 @@ class QwenOmniReader(BasePydanticReader):
             whole recording in ``"summary"`` mode, else one per segment.
         segment_seconds, plan_options: how to cut (segments are always within the model's limits) and encode.
         max_concurrency: requests in flight at once over every call of this reader, across files and threads
-            (``SimpleDirectoryReader.aload_data`` with many workers stays within it); or a shared ``Slots``.
+            (``SimpleDirectoryReader.aload_data`` with many workers stays within it, and so does
+            ``load_data(num_workers=N)``: the worker processes share it); or a shared ``Slots``.
         rate_limiter: the request and token budget every request waits for; by default the documented quota
-            (60 requests and 100,000 tokens a minute) for this reader. Share one between readers, tools and
-            processes (``RateLimiter(backend=RedisBackend(...))``).
+            (60 requests and 100,000 tokens a minute) for this reader, shared by its copies in worker processes.
+            Share one between readers, tools and machines (``RateLimiter(backend=RedisBackend(...))``).
         on_error: ``"raise"`` (a :class:`~qwen_omni.errors.LoadFailedError` once the recordings in flight are
             done, holding every Document made in ``.documents``) or ``"skip"`` (an empty Document with the
             reason in ``metadata["error"]`` stands for what failed, and the load goes on).
@@ -116,6 +119,10 @@ class QwenOmniReader(BasePydanticReader):
     ``time`` and ``kind`` are shown to the LLM and embeddings (``recording`` stays visible under
     ``SimpleDirectoryReader``, which hides ``file_name``). Document ids are deterministic.
 
+    ``SimpleDirectoryReader(..., file_extractor={".mp3": reader}).load_data(num_workers=N)`` pickles the reader
+    into N processes: they share one bound and one budget through files (``<cache_dir>/.shared``, or a temporary
+    folder), and, with ``cache_dir``, each segment is sent once.
+
     Example:
         >>> reader = QwenOmniReader(model="qwen3-omni-flash", mode="subtitles", documents="both")
         >>> reader.pipeline.model, reader.settings.choice
@@ -128,6 +135,7 @@ class QwenOmniReader(BasePydanticReader):
     config: _Config = Field(description="The reader's settings (qwen_omni.face_kit).")
 
     _pipeline: LongMedia = PrivateAttr()
+    _shared: Path | None = PrivateAttr(default=None)
 
     def __init__(
         self,
@@ -189,13 +197,18 @@ class QwenOmniReader(BasePydanticReader):
         return f"QwenOmniReader(mode={self.settings.mode!r}, pipeline={self.pipeline!r})"
 
     def __reduce__(self) -> Any:
-        raise InvalidRequestError(
-            "A QwenOmniReader is not sent to other processes (SimpleDirectoryReader.load_data(num_workers=N) "
-            "does): its bound on requests in flight and its rate budget belong to this process, so N copies would "
-            "each send at the full rate. Use `await SimpleDirectoryReader(...).aload_data(num_workers=N)`, which "
-            "shares one bound over every file, or build one reader per process with "
-            "rate_limiter=RateLimiter(backend=RedisBackend(...)) to share one budget."
-        )
+        """Pickled (``SimpleDirectoryReader(...).load_data(num_workers=N)`` sends a copy to each worker), every copy
+        and this reader share one bound on requests in flight and one rate budget, through files in
+        ``<cache_dir>/.shared`` (or a temporary folder): see :mod:`qwen_omni.longmedia.sharing`. A budget in
+        Redis stays in Redis (the way to share across machines)."""
+        if self._shared is None:
+            cache = self.pipeline.cache
+            folder = shared_folder(cache.directory if cache is not None else None)
+            budget, bound = for_processes(self.pipeline.client.rate_limiter, self.pipeline.slots, folder)
+            self.config = dataclasses.replace(self.config, rate_limiter=budget, max_concurrency=bound)
+            self._pipeline = build_pipeline(self.llm, self.config)
+            self._shared = folder
+        return (_restore_reader, (self.llm, self.config, self.is_remote))
 
     # -- public API -------------------------------------------------------------------------------------
 
@@ -273,3 +286,8 @@ def _items(file: Items) -> Any:
     if isinstance(file, list | tuple):
         return [str(item) if isinstance(item, PurePath) else item for item in file]
     return file
+
+
+def _restore_reader(llm: QwenOmni, config: MediaLoaderConfig, is_remote: bool) -> QwenOmniReader:
+    """A pickled reader, rebuilt in another process (sharing its bound and budget, see ``__reduce__``)."""
+    return QwenOmniReader(llm, config=config, is_remote=is_remote)

@@ -10,6 +10,9 @@ and :mod:`.connections` (the SDK clients and the life of their connections).
   included. A call that runs out of time raises :class:`~qwen_omni.errors.APITimeoutError`.
 - Failures before anything reached the caller are retried (see :mod:`.retry`); nothing is retried once a delta
   has been delivered.
+- Every client paces its requests (:mod:`.ratelimit`): without ``rate_limiter=``, an adaptive pace that starts
+  at two requests a second and learns the account's limit from the server's 429s; a 429 pauses every request of
+  the client, and lowers its pace. ``RateLimiter()`` is the documented quota; ``Unlimited()`` turns pacing off.
 - Closing a stream hangs up at once; ``close()`` / ``aclose()`` / ``with`` / ``async with`` on the client close
   its connections, and an event loop's connections close with the loop.
 
@@ -26,13 +29,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import SecretStr
 
 from .connections import SDKClients
 from .endpoints import REGIONS, resolve_base_url
 from .errors import MissingAPIKeyError
+from .ratelimit import RateLimiter, RequestBudget
 from .request import MessagesInput, RequestOptions, prepare_request
 from .response_stream import AsyncResponseStream, ResponseStream
 from .retry import RetryPolicy
@@ -48,8 +52,6 @@ __all__ = [
     "resolve_base_url",
 ]
 
-if TYPE_CHECKING:
-    from .ratelimit import RequestBudget
 
 #: Seconds a whole call may take (connecting, the upload, the stream, retries), as the openai SDK's default.
 DEFAULT_TIMEOUT = 600.0
@@ -60,6 +62,10 @@ class OmniClient:
 
     The endpoint is ``base_url``, else the one :func:`qwen_omni.endpoints.resolve_base_url` picks from
     ``region`` and ``workspace_id`` (and ``DASHSCOPE_BASE_URL`` / ``DASHSCOPE_WORKSPACE_ID``).
+
+    ``rate_limiter`` paces every request (see :mod:`qwen_omni.ratelimit`): by default a
+    ``RateLimiter(rpm=None, tpm=None)`` of its own, which adapts to the server's 429s; share one
+    ``RateLimiter`` between clients (or processes, with a SQLite or Redis backend) to share one budget.
 
     A missing key is an error at the first call, not here, so frameworks can build the client eagerly.
     The key never appears in a repr, a log line or an error (message, body or cause).
@@ -97,7 +103,7 @@ class OmniClient:
         self.default_headers = dict(default_headers or {})
         self._clients = SDKClients(self._sdk_kwargs)
         #: Waited on before every attempt and told of every 429 (:class:`qwen_omni.ratelimit.RateLimiter`).
-        self.rate_limiter = rate_limiter
+        self.rate_limiter: RequestBudget = rate_limiter if rate_limiter is not None else RateLimiter(rpm=None, tpm=None)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the connections (they belong to this process; the copy opens its own). A key given as an

@@ -10,13 +10,16 @@
     │   └── LocalFileRefusedError              message content names a local file the model may not read
     ├── MissingAPIKeyError (ValueError)        no key, raised at the first call (not at construction)
     ├── MissingExtraError (ImportError)        an optional dependency is not installed; names the extra
+    ├── RateLimiterUnavailableError            the rate limiter's shared store (Redis, SQLite) failed or did not
+    │                                          answer in time; names the store; never retried as an API failure
     ├── APIError                               the server answered with an error (status, code, request_id)
     │   ├── BadRequestError                    400
     │   │   └── ContentModerationError         400 data_inspection_failed
     │   ├── AuthenticationError                401 (bad key, or a key from another region)
     │   ├── PermissionDeniedError              403
     │   ├── NotFoundError                      404
-    │   ├── RateLimitError                     429 (limit_requests, insufficient_quota)
+    │   ├── RateLimitError                     429; ``kind`` tells the three apart: ``"requests"`` (over the
+    │   │                                      rate), ``"burst"`` (the rate rose too fast), ``"quota"`` (used up)
     │   ├── ServerError                        5xx
     │   ├── StreamErrorEvent                   an error object inside an HTTP 200 stream
     │   │   └── StreamModerationError          ... flagged by moderation (also a ContentModerationError)
@@ -46,7 +49,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from . import profiles
 
@@ -153,8 +156,53 @@ class NotFoundError(APIError):
     """HTTP 404: usually a wrong base URL or model name."""
 
 
+RateLimitKind = Literal["requests", "burst", "quota"]
+"""DashScope's three 429s (reference, "Rate limits"): ``"requests"`` ("Requests rate limit exceeded": over the
+requests or tokens a minute, or their per-second share), ``"burst"`` ("Request rate increased too quickly": the
+rate rose too fast, even under the limit) and ``"quota"`` ("Allocated quota exceeded": retrying does not help)."""
+
+#: How each 429 is worded (lower case), by kind; the message decides, then the code. The first wording of each
+#: is the reference's rate-limit page, the others its error table and the codes seen from compatible mode.
+RATE_LIMIT_WORDING: dict[RateLimitKind, tuple[str, ...]] = {
+    "quota": ("allocated quota exceeded", "exceeded your current quota"),
+    "burst": ("request rate increased too quickly",),
+    "requests": ("requests rate limit exceeded", "exceeded your current request limit"),
+}
+_RATE_LIMIT_CODES: dict[str, RateLimitKind] = {
+    "insufficient_quota": "quota",
+    "Throttling.AllocationQuota": "quota",
+    "limit_burst_rate": "burst",
+    "Throttling.BurstRate": "burst",
+}
+
+
+def rate_limit_kind(message: str, code: str | None) -> RateLimitKind:
+    """Which of DashScope's 429s ``message`` and ``code`` are (the wording first, then the code).
+
+    Example:
+        >>> rate_limit_kind("Allocated quota exceeded, please increase your quota limit.", None)
+        'quota'
+        >>> rate_limit_kind("Too many requests", "limit_burst_rate"), rate_limit_kind("Slow down", "limit_requests")
+        ('burst', 'requests')
+    """
+    lowered = message.lower()
+    for kind, needles in RATE_LIMIT_WORDING.items():
+        if any(needle in lowered for needle in needles):
+            return kind
+    return _RATE_LIMIT_CODES.get(code or "", "requests")
+
+
 class RateLimitError(APIError):
-    """HTTP 429: too many requests (``limit_requests``) or no quota left (``insufficient_quota``)."""
+    """HTTP 429, or no room in the client's own rate budget before the call's deadline (``status_code`` None).
+
+    ``kind`` says which 429 it is (:data:`RateLimitKind`): a ``"quota"`` error is raised at once and never
+    retried; the others slow the client's :class:`~qwen_omni.ratelimit.RateLimiter` down and are retried.
+    """
+
+    @property
+    def kind(self) -> RateLimitKind:
+        """``"requests"``, ``"burst"`` or ``"quota"`` (see :data:`RateLimitKind`)."""
+        return rate_limit_kind(self.message, self.code)
 
 
 class ServerError(APIError):
@@ -175,6 +223,17 @@ class APIProtocolError(APIError):
 
     Retried like a broken connection while nothing has reached the caller; raised once a delta has.
     """
+
+
+class RateLimiterUnavailableError(QwenOmniError):
+    """The store of a shared rate budget (Redis, a SQLite file) failed, or did not answer within the time the call
+    had left. ``backend`` names it (never with a password). Nothing was sent; it is not retried as an API failure.
+    ``RateLimiter(on_backend_error="local")`` falls back to a budget in this process instead.
+    """
+
+    def __init__(self, message: str, *, backend: str = "the rate budget's store") -> None:
+        super().__init__(message)
+        self.backend = backend
 
 
 class APIConnectionError(QwenOmniError):
@@ -276,12 +335,21 @@ def _voice_hint() -> str:
     return f" Pick a voice the model has (voices differ per model; {lists}), or leave voice unset for its default."
 
 
+_QUOTA_HINT = (
+    " The account's allocated quota for this model is used up: retrying does not help. Raise the quota in Model "
+    "Studio, or use another model or account."
+)
+_BURST_HINT = (
+    " DashScope's burst guard refuses a request rate that rises too fast, even under the limit: ramp up smoothly "
+    "(the client's RateLimiter lowers its pace and climbs back slowly)."
+)
+
 #: Hints by DashScope error code.
 _HINTS = {
     "invalid_api_key": " Check DASHSCOPE_API_KEY, and that the key belongs to the base URL's region "
     "(each region has its own keys).",
     "limit_requests": _rate_hint(),
-    "insufficient_quota": " Your quota is used up; check your Model Studio account.",
+    "insufficient_quota": _QUOTA_HINT,
     "Arrearage": " Your Alibaba Cloud account is overdue.",
 }
 
@@ -303,6 +371,9 @@ class _MessageRule:
 #: ``<400> InternalError.Algo.<Code>:`` prefix and OpenAI-layer ones may have ``code: null``, so the message
 #: decides, not the code alone.
 _MESSAGE_RULES: tuple[_MessageRule, ...] = (
+    _MessageRule(RATE_LIMIT_WORDING["quota"], _QUOTA_HINT),
+    _MessageRule(RATE_LIMIT_WORDING["burst"], _BURST_HINT),
+    _MessageRule(RATE_LIMIT_WORDING["requests"], _rate_hint()),
     _MessageRule(
         ("datainspectionfailed", "data_inspection_failed", "may contain inappropriate content"),
         " Content moderation flagged the input or the answer; rephrase or remove the flagged content.",
@@ -411,6 +482,7 @@ def error_for_status(
 
 
 __all__ = [
+    "RATE_LIMIT_WORDING",
     "APIConnectionError",
     "APIError",
     "APIProtocolError",
@@ -431,10 +503,13 @@ __all__ = [
     "PermissionDeniedError",
     "QwenOmniError",
     "RateLimitError",
+    "RateLimitKind",
+    "RateLimiterUnavailableError",
     "SegmentFailedError",
     "ServerError",
     "StreamErrorEvent",
     "StreamModerationError",
     "StructuredOutputError",
     "error_for_status",
+    "rate_limit_kind",
 ]

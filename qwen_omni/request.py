@@ -201,6 +201,11 @@ def _part_to_wire(part: Part | Mapping[str, Any], profile: ModelProfile) -> dict
     return wire
 
 
+#: Audio formats whose files PyAV always opens (with FFmpeg's own demuxers and decoders): bytes labelled so that it
+#: cannot open are refused before sending, as the API would refuse them.
+AUDIO_FORMATS_PYAV_READS = frozenset({"wav", "mp3", "flac", "ogg", "aac", "m4a"})
+
+
 def _check_duration(part: Part, profile: ModelProfile) -> None:
     if not isinstance(part, AudioPart | VideoPart) or part.loaded.data is None:
         return
@@ -209,7 +214,7 @@ def _check_duration(part: Part, profile: ModelProfile) -> None:
     try:
         info = part.info
     except MediaError:
-        if isinstance(part, AudioPart) and part.audio_format in {"wav", "mp3", "flac", "ogg"}:
+        if isinstance(part, AudioPart) and part.audio_format in AUDIO_FORMATS_PYAV_READS:
             raise MediaError(
                 f"{part.label[:1].upper()}{part.label[1:]} cannot be opened as {part.audio_format}; the API would "
                 "refuse it ('The audio format is illegal and cannot be opened'). Check the file, or transcode it with "

@@ -34,8 +34,16 @@ from openai.types.chat import ChatCompletion
 
 from .deadline import Deadline
 from .error_mapping import map_error
-from .errors import APIError, APIProtocolError, APITimeoutError, QwenOmniError, RateLimitError
+from .errors import (
+    APIError,
+    APIProtocolError,
+    APITimeoutError,
+    QwenOmniError,
+    RateLimitError,
+    RateLimiterUnavailableError,
+)
 from .request import payload_summary
+from .request_count import count_request
 from .retry import is_transient
 from .retry_budget import take_retry
 from .stream import Delta, OmniResult, StreamAccumulator
@@ -80,7 +88,13 @@ class _Call:
     def start_attempt(self) -> float | None:
         """A fresh accumulator; the timeout of this attempt's HTTP request (the time the call has left)."""
         self.accumulator = StreamAccumulator(keep_audio=self.keep_audio)
+        count_request()
         return self.deadline.remaining()
+
+    def admitted(self, headers: Mapping[str, str]) -> None:
+        """The server accepted the request (a 200 event stream): the client's pace may grow."""
+        self.check_response(headers)
+        self.client.rate_limiter.admitted()
 
     def check_response(self, headers: Mapping[str, str]) -> None:
         """Refuse a 200 answer that is not an event stream (a proxy's or captive portal's page)."""
@@ -106,33 +120,33 @@ class _Call:
         """Our error for ``exc``, and the seconds to wait before retrying (None: raise it)."""
         client = self.client
         error = map_error(exc, base_url=client.base_url, secret=client.secret())
-        if client.rate_limiter is not None and self._limiter_waits(error):
-            client.rate_limiter.slow_down(error.retry_after if isinstance(error, APIError) else None)
-        if isinstance(error, APITimeoutError) or self.deadline.expired:
+        pause = None
+        if isinstance(error, RateLimitError) and error.status_code == 429 and error.kind != "quota":
+            pause = client.rate_limiter.slow_down(error.retry_after, error.kind)
+        limiter_error = isinstance(error, RateLimiterUnavailableError) or (
+            isinstance(error, RateLimitError) and error.status_code is None
+        )  # the limiter's own verdict, which already names the call's time
+        if (isinstance(error, APITimeoutError) or self.deadline.expired) and not limiter_error:
             error = self.deadline.error(client.base_url) if self.deadline.timeout is not None else error
-        return error, self._retry_delay(error)
+        return error, self._retry_delay(error, pause)
 
-    def _limiter_waits(self, error: QwenOmniError) -> bool:
-        """Whether the client's rate limiter deals with ``error``: a 429 of the request rate (waiting does not
-        cure a used-up quota)."""
-        return (
-            self.client.rate_limiter is not None
-            and isinstance(error, RateLimitError)
-            and error.code != "insufficient_quota"
-        )
-
-    def _retry_delay(self, error: QwenOmniError) -> float | None:
+    def _retry_delay(self, error: QwenOmniError, pause: float | None) -> float | None:
+        """Seconds to sleep before the next attempt, or None to raise ``error``. ``pause`` is how long the rate
+        limiter holds every request of the client after a 429 (None if it does not)."""
         policy = self.client.retry_policy
         if self.delivered or self.attempt >= policy.max_retries or not is_transient(error):
             return None
         retry_after = error.retry_after if isinstance(error, APIError) else None
-        if self._limiter_waits(error):
-            # The rate limiter was told of the 429 and holds the next attempt for the server's whole wait, so a
-            # wait over the policy's cap slows the client down instead of failing the call.
-            delay = policy.delay(self.attempt, None)
-            needed = None if delay is None else max(delay, retry_after or 0.0)
+        if pause is not None:
+            # The rate limiter holds this retry (and every other request of the client) for the pause and lowers
+            # its pace, so the retry sleeps no more itself. A wait over the policy's cap is raised, with the wait.
+            if retry_after is not None and retry_after > policy.max_retry_after:
+                return None
+            delay: float | None = 0.0
+            needed: float | None = pause
+            shown: float | None = pause
         else:
-            delay = needed = policy.delay(self.attempt, retry_after)
+            delay = needed = shown = policy.delay(self.attempt, retry_after)
         if delay is None or needed is None or not self.deadline.allows(needed):
             return None  # a longer wait than the policy's cap, or than the deadline leaves: raise, with the wait
         if not take_retry(error):
@@ -143,7 +157,7 @@ class _Call:
             type(error).__name__,
             self.attempt,
             policy.max_retries,
-            delay,
+            shown,
         )
         return delay
 
@@ -218,7 +232,7 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
             try:
                 if self._chunks is None:
                     self._chunks = self._open()
-                    call.check_response(self._chunks.response.headers)
+                    call.admitted(self._chunks.response.headers)
                 chunk = next(self._chunks, _END)
                 if chunk is _END:
                     self._release()
@@ -233,12 +247,12 @@ class ResponseStream(_StreamBase, Iterator[Delta]):
         if delay is None:
             self._done = True
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
-        time.sleep(delay)
+        if delay:
+            time.sleep(delay)
 
     def _open(self) -> Stream[_Chunk]:
         client = self._call.client
-        if client.rate_limiter is not None:
-            client.rate_limiter.acquire(self.payload)
+        client.rate_limiter.acquire(self.payload, within=self._call.deadline.remaining())
         sdk = client._clients.sync()
         return sdk.post(
             _PATH,
@@ -309,7 +323,7 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
             async with call.deadline.bounding_awaits():
                 if self._chunks is None:
                     self._chunks = await self._open()
-                    call.check_response(self._chunks.response.headers)
+                    call.admitted(self._chunks.response.headers)
                 chunk = await anext(self._chunks, _END)
             if chunk is _END:
                 await self._release()
@@ -329,12 +343,12 @@ class AsyncResponseStream(_StreamBase, AsyncIterator[Delta]):
         if delay is None:
             self._done = True
             raise error  # outside the except block: the SDK's exception (which holds the request) is not chained
-        await asyncio.sleep(delay)
+        if delay:
+            await asyncio.sleep(delay)
 
     async def _open(self) -> AsyncStream[_Chunk]:
         client = self._call.client
-        if client.rate_limiter is not None:
-            await client.rate_limiter.aacquire(self.payload)
+        await client.rate_limiter.aacquire(self.payload, within=self._call.deadline.remaining())
         sdk = await client._clients.async_()
         return await sdk.post(
             _PATH,

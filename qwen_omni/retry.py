@@ -31,6 +31,7 @@ from .errors import (
     APIProtocolError,
     APITimeoutError,
     IncompleteResponseError,
+    InvalidRequestError,
     QwenOmniError,
     RateLimitError,
     ServerError,
@@ -60,6 +61,16 @@ class RetryPolicy:
     max_delay: float = 8.0
     max_retry_after: float = 60.0
 
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise InvalidRequestError(
+                f"max_retries must be a whole number, 0 or more (0: never retry); got {self.max_retries!r}."
+            )
+        for name in ("initial_delay", "max_delay", "max_retry_after"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
+                raise InvalidRequestError(f"{name} must be a number of seconds, 0 or more; got {value!r}.")
+
     def delay(self, attempt: int, retry_after: float | None = None) -> float | None:
         """Seconds to wait before retry number ``attempt + 1``; None when the server asks for more than the cap."""
         if retry_after is not None:
@@ -70,8 +81,8 @@ class RetryPolicy:
 
 def is_transient(error: QwenOmniError) -> bool:
     """True for failures that another try may cure (it says nothing about whether a delta was delivered)."""
-    if isinstance(error, RateLimitError) and error.code == "insufficient_quota":
-        return False
+    if isinstance(error, RateLimitError) and error.kind == "quota":
+        return False  # "Allocated quota exceeded": retrying does not help
     if isinstance(error, APITimeoutError):
         return False  # the deadline covers every attempt: a timeout leaves no time for another
     if isinstance(error, APIConnectionError | ServerError | IncompleteResponseError | APIProtocolError):

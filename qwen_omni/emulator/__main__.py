@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import logging.handlers
+import queue
 import signal
 import sys
 import threading
@@ -19,6 +22,7 @@ from types import FrameType
 
 from .script import AnswerFunction
 from .server import Emulator
+from .state import Settings
 
 
 def load_answer(spec: str) -> AnswerFunction:
@@ -66,9 +70,54 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rpm", type=int, default=None, help="answer 429 past this many requests a window")
     parser.add_argument("--rpm-window", type=float, default=60.0, help="the window of --rpm, in seconds (60)")
     parser.add_argument(
+        "--per-second",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="enforce RPM/60 in every sixtieth of the window too, as DashScope does (default: on)",
+    )
+    parser.add_argument(
+        "--burst-guard", action="store_true", help="refuse a rate that climbs too fast (429 limit_burst_rate)"
+    )
+    parser.add_argument(
+        "--quota", type=int, default=None, help="answer 429 'Allocated quota exceeded' after this many requests"
+    )
+    parser.add_argument(
+        "--max-body-bytes", type=int, default=Settings.max_body_bytes, help="refuse larger bodies with a 413"
+    )
+    parser.add_argument(
+        "--body-timeout", type=float, default=Settings.body_timeout, help="seconds a body may take to arrive (408)"
+    )
+    parser.add_argument(
         "--answer", metavar="MODULE:FUNCTION", default=None, help="answer with this function of the request"
     )
     return parser
+
+
+class _DroppingQueueHandler(logging.handlers.QueueHandler):
+    """Hands records to the writer thread, dropping them (and counting) when it lags: the server never waits on
+    stderr, even when it is a pipe nobody reads."""
+
+    dropped = 0
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+
+def _log_to_stderr() -> logging.handlers.QueueListener:
+    """The emulator's INFO lines (a client gone away, ...) on stderr, written by a thread of their own."""
+    records: queue.Queue[logging.LogRecord] = queue.Queue(maxsize=1_000)
+    writer = logging.StreamHandler(sys.stderr)
+    writer.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    listener = logging.handlers.QueueListener(records, writer)
+    logger = logging.getLogger("qwen_omni.emulator")
+    logger.addHandler(_DroppingQueueHandler(records))
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    listener.start()
+    return listener
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -93,9 +142,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         answer_words=args.answer_words,
         rpm=args.rpm,
         rpm_window=args.rpm_window,
+        per_second=args.per_second,
+        burst_guard=args.burst_guard,
+        quota=args.quota,
+        max_body_bytes=args.max_body_bytes,
+        body_timeout=args.body_timeout,
         answer=answer,
     )
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    listener = _log_to_stderr()
     emulator.start()
     try:
         print(emulator.base_url, flush=True)
@@ -105,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Stopping.", file=sys.stderr, flush=True)
     finally:
         emulator.stop()
+        listener.stop()
     return 0
 
 

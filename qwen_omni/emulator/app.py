@@ -1,6 +1,11 @@
 """The emulator's Starlette app: DashScope's compatible-mode routes, a health check, JSON errors, and a small
 control API for an emulator served from another process.
 
+Requests are read as a stream: a body over ``max_body_bytes`` gets a 413 (what is over the cap is read and
+dropped, so the client hears the answer and the memory is never held), one that takes longer than
+``body_timeout`` to arrive gets a 408, and a client that goes away while sending is one INFO line of the
+``qwen_omni.emulator`` logger. A failure of the emulator itself is a DashScope 500 body, never a plain-text page.
+
 Routes: ``POST /compatible-mode/v1/chat/completions``, ``GET /compatible-mode/v1/models``,
 ``GET /_emulator/health``, ``GET /_emulator/requests`` (a summary of each recorded request: status, fault,
 and for streams how many events went out and when the client hung up), ``POST /_emulator/faults``
@@ -18,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import struct
 import time
@@ -27,7 +34,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -40,7 +47,7 @@ from .realtime_app import realtime_route
 from .received import ReceivedRequest
 from .state import EmulatorState
 from .stream import _DELIBERATE_ABORT, ChunkStream, now
-from .wire import Refusal, error_body
+from .wire import KNOWN_ERRORS, Refusal, error_body
 
 #: The path prefix of DashScope's OpenAI-compatible API.
 API_PREFIX = "/compatible-mode/v1"
@@ -49,6 +56,45 @@ CONTROL_PREFIX = "/_emulator"
 
 #: DashScope's message for a path of another endpoint family.
 URL_ERROR_MESSAGE = "url error, please check url"
+
+_log = logging.getLogger("qwen_omni.emulator")
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class _ClientGone(Exception):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+async def read_body(request: Request, limit: int, seconds: float) -> bytearray:
+    """The body of ``request``, read as a stream: at most ``limit`` bytes kept, all of it within ``seconds``.
+
+    Raises ``_TooLarge`` (after reading and dropping the rest, so that the client hears the answer),
+    ``TimeoutError`` (too slow or stalled), or ``_ClientGone`` (the client hung up).
+    """
+    declared = request.headers.get("content-length", "")
+    over = declared.isdigit() and int(declared) > limit
+    body = bytearray()
+    size = 0
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if over or size > limit:
+                    over = True
+                    if body:
+                        body = bytearray()  # over the cap: what was kept goes, and what comes is dropped
+                    continue
+                body += chunk
+    except ClientDisconnect:
+        raise _ClientGone(size) from None
+    if over:
+        raise _TooLarge(max(size, int(declared) if declared.isdigit() else 0))
+    return body
 
 
 def _error(
@@ -129,9 +175,31 @@ def build_app(state: EmulatorState) -> Starlette:
 
     async def chat_completions(request: Request) -> Response:
         arrived = time.monotonic()
-        body = await request.body()
+        settings = state.settings
+        try:
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
+        except _TooLarge as exc:
+            message = (
+                f"Request body too large: {exc.size:,} bytes; the limit is {settings.max_body_bytes:,} bytes. Send "
+                "large media by URL (oss:// or https://), or split the request."
+            )
+            return _error(413, "request_too_large", message, str(uuid.uuid4()))
+        except TimeoutError:
+            known = KNOWN_ERRORS["RequestTimeOut"]
+            message = f"{known.message} The request body did not arrive within {settings.body_timeout:g} s."
+            return _error(408, "RequestTimeOut", message, str(uuid.uuid4()), {"connection": "close"})
+        except _ClientGone as exc:
+            _log.info("A client went away while sending its request (%d bytes received).", exc.size)
+            return Response(status_code=499)  # nobody hears it; the server drops it
         headers = {k.lower(): v for k, v in request.headers.items()}
-        outcome = await run_in_threadpool(handle_chat, state, headers, body, arrived)
+        try:
+            outcome = await run_in_threadpool(handle_chat, state, headers, body, arrived)
+        except Exception as exc:  # a bug of the emulator's: answer as DashScope would, and say so once
+            _log.exception("The emulator failed on a request.")
+            message = f"{KNOWN_ERRORS['InternalError'].message} ({type(exc).__name__} in the emulator)"
+            return _error(500, "InternalError", message, str(uuid.uuid4()))
+        finally:
+            del body
         return _response(state, outcome)
 
     async def requests(request: Request) -> Response:

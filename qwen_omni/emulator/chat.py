@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from typing import Any
 from .answer import AnswerPlan, last_user_text, plan_answer
 from .datauri import redact
 from .faults import FAULT_HEADER, Fault
+from .limits import Verdict
 from .parts import collect_parts, probed
 from .received import Delivery, ReceivedPart, ReceivedRequest
 from .script import AnswerFunction, call_script, failure_message, script_request, scripted_plan
@@ -74,14 +76,50 @@ def check_auth(headers: Mapping[str, str], api_key: str | None) -> None:
         raise Refusal(401, "invalid_api_key", "Incorrect API key provided. ")
 
 
-def _parse_body(body: bytes) -> dict[str, Any]:
+#: JSON nested deeper than this is refused (DashScope's own bound is not documented; a chat request needs ~8).
+MAX_JSON_DEPTH = 64
+
+
+def _parse_body(body: bytes | bytearray) -> dict[str, Any]:
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise invalid(f"The request body is not valid JSON: {exc}.") from exc
+    except RecursionError:
+        raise invalid(f"The request body is not valid JSON: nested more than {MAX_JSON_DEPTH} levels deep.") from None
     if not isinstance(payload, dict):
         raise invalid("The request body must be a JSON object.")
+    if _depth_over(payload, MAX_JSON_DEPTH):
+        raise invalid(f"The request body is not valid JSON: nested more than {MAX_JSON_DEPTH} levels deep.")
     return payload
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` deep (walked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _rate_fault(verdict: Verdict) -> Fault:
+    """The 429 of a rate-limit verdict, with its wait in ``Retry-After`` (whole seconds) and ``retry-after-ms``."""
+    if verdict.retry_after is None:
+        return Fault(status=429, code=verdict.code, message=verdict.message)
+    wait = max(0.0, verdict.retry_after)
+    return Fault(
+        status=429,
+        code=verdict.code,
+        message=verdict.message,
+        retry_after=max(1, math.ceil(wait)),
+        retry_after_ms=max(1, math.ceil(wait * 1000)),
+    )
 
 
 def _fault(state: EmulatorState, headers: Mapping[str, str]) -> Fault | None:
@@ -117,7 +155,7 @@ def _user_parts(payload: Mapping[str, Any] | None, parts: list[ReceivedPart]) ->
 
 
 def handle_chat(
-    state: EmulatorState, headers: Mapping[str, str], body: bytes, arrived: float | None = None
+    state: EmulatorState, headers: Mapping[str, str], body: bytes | bytearray, arrived: float | None = None
 ) -> ChatOutcome:
     """Decide the answer to one chat request and record it in the journal.
 
@@ -134,8 +172,8 @@ def handle_chat(
     try:
         check_auth(headers, state.settings.api_key)
         payload = _parse_body(body)
-        wait = state.window.admit(arrived)
-        fault = _fault(state, headers) if wait is None else Fault(status=429, code="limit_requests", retry_after=wait)
+        refused = state.limits.admit(arrived)
+        fault = _fault(state, headers) if refused is None else _rate_fault(refused)
         if fault is not None and fault.reset:
             outcome = ChatOutcome(status=0, request_id=request_id, reset=True, fault=fault)
         elif fault is not None and fault.http_status is not None:

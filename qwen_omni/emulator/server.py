@@ -21,6 +21,7 @@ import uvicorn
 
 from .app import API_PREFIX, build_app
 from .faults import Fault
+from .limits import RateLimits
 from .realtime_state import RealtimeState
 from .received import ReceivedRequest
 from .script import AnswerFunction
@@ -68,9 +69,19 @@ class Emulator:
         chunk_delay: seconds between chunks.
         first_chunk_delay: seconds before the first chunk.
         answer_words: pad or cut every text answer to this many words (for benchmarks).
-        rpm: admit at most this many requests in any ``rpm_window`` seconds; the others get DashScope's 429
-            ``limit_requests`` with a ``Retry-After`` (see :meth:`set_rate_limit`).
+        rpm: admit at most this many requests in any ``rpm_window`` seconds (and, with ``per_second``, RPM/60 in
+            any sixtieth of it); the others get DashScope's 429 "Requests rate limit exceeded" with a
+            ``Retry-After`` (see :mod:`.limits` and :meth:`set_rate_limit`).
         rpm_window: the window of ``rpm``, 60 s as documented (shorter to scale the quota down in benchmarks).
+        per_second: enforce RPM/60 a second too, as DashScope does (on by default).
+        burst_guard: refuse a rate that climbs too fast, even under ``rpm``, with DashScope's 429 "Request rate
+            increased too quickly" (off by default; see :mod:`.limits` for the model).
+        quota: after this many admitted requests, answer every request with DashScope's 429 "Allocated quota
+            exceeded" (off by default).
+        max_body_bytes: refuse a request body over this many bytes with a 413 (it is read as a stream, and what
+            is over the cap is read and dropped, never kept). DashScope's own cap is not documented; each
+            base64 item is limited to 10 MB.
+        body_timeout: seconds a request's body may take to arrive; a slower or stalled upload gets a 408.
         answer: a function from the request to the answer (:mod:`.script`), called once the request passed every
             check; None: the emulator's own answers. :meth:`answering` sets one for a ``with`` block.
 
@@ -99,6 +110,11 @@ class Emulator:
         answer_words: int | None = None,
         rpm: int | None = None,
         rpm_window: float = 60.0,
+        per_second: bool = True,
+        burst_guard: bool = False,
+        quota: int | None = None,
+        max_body_bytes: int = Settings.max_body_bytes,
+        body_timeout: float = Settings.body_timeout,
         answer: AnswerFunction | None = None,
     ) -> None:
         self.host = host
@@ -110,11 +126,11 @@ class Emulator:
                 chunk_delay=chunk_delay,
                 first_chunk_delay=first_chunk_delay,
                 answer_words=answer_words,
-                rpm=rpm,
-                rpm_window=rpm_window,
+                max_body_bytes=max_body_bytes,
+                body_timeout=body_timeout,
             )
         )
-        self._state.window.set(rpm, rpm_window)
+        self.set_rate_limit(rpm, rpm_window, per_second=per_second, burst_guard=burst_guard, quota=quota)
         self._state.answer.swap(answer)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -230,16 +246,25 @@ class Emulator:
         """The realtime endpoint (``ws://.../api-ws/v1/realtime``): its settings, queued faults and sessions."""
         return self._state.realtime
 
-    def set_rate_limit(self, rpm: int | None, window: float = 60.0) -> None:
-        """Admit at most ``rpm`` requests in any ``window`` seconds from now on (None: no limit).
+    def set_rate_limit(
+        self,
+        rpm: int | None,
+        window: float = 60.0,
+        *,
+        per_second: bool = True,
+        burst_guard: bool = False,
+        quota: int | None = None,
+    ) -> None:
+        """Enforce these limits from now on, forgetting the requests admitted so far (see the class's arguments
+        and :mod:`.limits`; ``rpm=None`` and no ``quota``: no limit).
 
         Example:
             >>> with Emulator() as emu:
-            ...     emu.set_rate_limit(60, window=6.0)  # the documented 60 a minute, ten times faster
+            ...     emu.set_rate_limit(60, window=6.0, burst_guard=True)  # 60 a minute, ten times faster
         """
-        if (rpm is not None and rpm < 1) or window <= 0:
-            raise ValueError(f"rpm must be 1 or more and window positive; got {rpm}, {window}.")
-        self._state.window.set(rpm, window)
+        self._state.limits.set(
+            RateLimits(rpm=rpm, window=window, per_second=per_second, burst_guard=burst_guard, quota=quota)
+        )
 
     def inject(self, fault: Fault, times: int = 1, *, after: int = 0) -> None:
         """Apply ``fault`` to each of the next ``times`` chat requests (that pass the key check), once ``after``

@@ -10,14 +10,13 @@ Example:
 from __future__ import annotations
 
 import bisect
-import math
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .faults import FaultQueue
+from .limits import RateGate
 from .realtime_state import RealtimeState
 from .received import ReceivedRequest
 
@@ -37,12 +36,16 @@ class Settings:
     chunk_delay: float = 0.0
     first_chunk_delay: float = 0.0
     answer_words: int | None = None
-    rpm: int | None = None
-    rpm_window: float = 60.0
+    #: Bodies over this many bytes are refused with a 413 (read as a stream, never held whole beyond it).
+    max_body_bytes: int = 128 * 1024 * 1024
+    #: Seconds a request's whole body may take to arrive; a slower or stalled upload gets a 408.
+    body_timeout: float = 60.0
 
     def __post_init__(self) -> None:
-        if (self.rpm is not None and self.rpm < 1) or self.rpm_window <= 0:
-            raise ValueError(f"rpm must be 1 or more and rpm_window positive; got {self.rpm}, {self.rpm_window}.")
+        if self.max_body_bytes < 1 or self.body_timeout <= 0:
+            raise ValueError(
+                f"max_body_bytes and body_timeout must be positive; got {self.max_body_bytes}, {self.body_timeout}."
+            )
         if self.audio_style not in AUDIO_STYLES:
             raise ValueError(f"audio_style must be 'content' or 'transcript'; got {self.audio_style!r}.")
         if self.chunk_delay < 0 or self.first_chunk_delay < 0:
@@ -114,39 +117,6 @@ class AnswerSlot:
             return previous
 
 
-class RequestWindow:
-    """The emulator's request-rate limit: at most ``rpm`` requests admitted in any ``window`` seconds.
-
-    Example:
-        >>> window = RequestWindow(rpm=2, window=60.0)
-        >>> window.admit(0.0), window.admit(1.0), window.admit(2.0)
-        (None, None, 58)
-    """
-
-    def __init__(self, rpm: int | None = None, window: float = 60.0) -> None:
-        self._lock = threading.Lock()
-        self._times: deque[float] = deque()
-        self.set(rpm, window)
-
-    def set(self, rpm: int | None, window: float = 60.0) -> None:
-        """Change the limit (None: no limit) and forget the requests admitted so far."""
-        with self._lock:
-            self.rpm, self.window = rpm, window
-            self._times.clear()
-
-    def admit(self, now: float) -> int | None:
-        """None if a request arriving at ``now`` is admitted (and counted), else the whole seconds to wait."""
-        with self._lock:
-            if self.rpm is None:
-                return None
-            while self._times and self._times[0] <= now - self.window:
-                self._times.popleft()
-            if len(self._times) < self.rpm:
-                self._times.append(now)
-                return None
-            return max(1, math.ceil(self._times[0] + self.window - now))
-
-
 @dataclass
 class EmulatorState:
     """Everything the app needs from its emulator."""
@@ -154,7 +124,7 @@ class EmulatorState:
     settings: Settings
     journal: Journal = field(default_factory=Journal)
     faults: FaultQueue = field(default_factory=FaultQueue)
-    window: RequestWindow = field(default_factory=RequestWindow)
+    limits: RateGate = field(default_factory=RateGate)
     answer: AnswerSlot = field(default_factory=AnswerSlot)
     #: The realtime endpoint's settings, faults and journal.
     realtime: RealtimeState = field(default_factory=RealtimeState)

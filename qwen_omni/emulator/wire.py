@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .limits import BURST_MESSAGE
+
 #: The event that ends a successful stream.
 DONE_EVENT = b"data: [DONE]\n\n"
 #: The media type of a stream, as DashScope sends it.
@@ -23,7 +25,9 @@ EVENT_STREAM_MEDIA_TYPE = "text/event-stream;charset=UTF-8"
 
 #: Codes whose ``type`` is ``invalid_request_error`` (DashScope's compatible mode, like OpenAI). Other codes are
 #: sent with ``type`` equal to the code, as seen from DashScope for moderation, quota and arrears errors.
-_INVALID_REQUEST_CODES = frozenset({"invalid_parameter_error", "invalid_api_key", "model_not_found"})
+_INVALID_REQUEST_CODES = frozenset(
+    {"invalid_parameter_error", "invalid_api_key", "model_not_found", "request_too_large"}
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ KNOWN_ERRORS: dict[str, KnownError] = {
     "invalid_api_key": KnownError(401, "Incorrect API key provided. "),
     "model_not_found": KnownError(404, "The model does not exist or you do not have access to it."),
     "limit_requests": KnownError(429, "You have exceeded your current request limit."),
+    "limit_burst_rate": KnownError(429, BURST_MESSAGE),
     "insufficient_quota": KnownError(
         429, "You exceeded your current quota, please check your plan and billing details."
     ),

@@ -14,7 +14,8 @@ The framework-free core of every face (the LlamaIndex reader, the LangChain load
 - :mod:`.merge`: the segments' lines put together (overlaps deduplicated) and rendered.
 - :mod:`.subtitles`: SRT and WebVTT files.
 - :mod:`.summary`: the reduce step of a summary.
-- :mod:`.cache`: segment answers on disk, for resumption.
+- :mod:`.cache`: segment answers on disk, for resumption, checked on reading and claimed before sending.
+- :mod:`.concurrency` and :mod:`.sharing`: the bound on requests in flight, within a process or across them.
 - :mod:`.concurrency`: a bound on requests in flight, shared across calls.
 - :mod:`.progress`: tqdm bars.
 - :mod:`.results`: what a run gives back.
@@ -41,7 +42,7 @@ from __future__ import annotations
 from ..errors import SegmentFailedError
 from ..ratelimit import RateLimiter, RedisBackend
 from .cache import AnswerCache
-from .concurrency import Slots
+from .concurrency import ProcessSlots, Slots
 from .documents import IMAGE_PROMPT, DocumentChoice, DocumentMode, DocumentRecord, RecordingFacts
 from .encodings import Encoding
 from .inputs import Recording, RecordingLike, as_recording
@@ -75,6 +76,7 @@ __all__ = [
     "PlanOptions",
     "PlannedSegment",
     "Prices",
+    "ProcessSlots",
     "RateLimiter",
     "ReadAhead",
     "Recording",

@@ -1,4 +1,5 @@
-"""A bound on requests in flight, shared by every call that holds the same :class:`Slots`.
+"""A bound on requests in flight, shared by every call that holds the same :class:`Slots`, or (with
+:class:`ProcessSlots`) by the processes of one machine.
 
 Unlike an ``asyncio.Semaphore``, one :class:`Slots` works across threads and event loops, so a reader, a
 loader and a CLI run can share it: the bound is per object, not per call.
@@ -19,11 +20,20 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+import time
 from collections import deque
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-__all__ = ["Slots"]
+from filelock import FileLock, Timeout
+
+__all__ = ["POLL", "ProcessSlots", "Slots"]
+
+#: Seconds between two looks for a free slot held by other processes.
+POLL = 0.05
 
 
 class Slots:
@@ -115,3 +125,92 @@ def _hand_over(future: asyncio.Future[None], slots: Slots) -> None:
         slots.release()
     else:
         future.set_result(None)
+
+
+class ProcessSlots(Slots):
+    """At most ``limit`` holders at once across every process of this machine that uses the same ``folder``.
+
+    Each slot is a lock file, ``<folder>/<name>-<n>.lock``, held with ``filelock`` (an operating-system lock, so
+    the slots of a process that dies are free at once). A holder first takes one of this process's ``limit``
+    slots (first come, first served, as :class:`Slots`), then the first free lock file, looking again every
+    :data:`POLL` seconds while the other processes hold them all (without blocking the event loop). It pickles
+    as its limit and folder, so copies sent to worker processes share the bound.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     first, other = ProcessSlots(1, folder), ProcessSlots(1, folder)  # as two processes would
+        ...     with first:
+        ...         free = other.try_acquire()
+        ...     free, other.try_acquire(), other.release()
+        (False, True, None)
+    """
+
+    def __init__(self, limit: int, folder: str | os.PathLike[str], *, name: str = "requests") -> None:
+        super().__init__(limit)
+        self.folder = Path(folder).expanduser()
+        self.name = name
+        self._held: list[FileLock] = []
+        self._files = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ProcessSlots(limit={self.limit}, folder={str(self.folder)!r}, in_use={self.in_use})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_process_slots, (self.limit, str(self.folder), self.name))
+
+    def _take_file(self) -> bool:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for number in range(self.limit):
+            lock = FileLock(str(self.folder / f"{self.name}-{number}.lock"), thread_local=False)
+            try:
+                lock.acquire(timeout=0)  # flock(LOCK_NB): never waits
+            except Timeout:
+                continue
+            with self._files:
+                self._held.append(lock)
+            return True
+        return False
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free here and in the other processes, without waiting."""
+        with self._lock:
+            if self.in_use >= self.limit or self._waiters:
+                return False
+            self._take()
+        if self._take_file():
+            return True
+        Slots.release(self)
+        return False
+
+    def acquire(self) -> None:
+        """Block until a slot is free here and in the other processes, then hold it."""
+        super().acquire()
+        try:
+            while not self._take_file():
+                time.sleep(POLL)
+        except BaseException:
+            Slots.release(self)
+            raise
+
+    async def aacquire(self) -> None:
+        """Wait (without blocking the loop) until a slot is free here and in the other processes, then hold it."""
+        await super().aacquire()
+        try:
+            while not self._take_file():  # noqa: ASYNC110 (another process frees it: no event to wait on)
+                await asyncio.sleep(POLL)
+        except BaseException:
+            Slots.release(self)
+            raise
+
+    def release(self) -> None:
+        """Give the slot back: its lock file, then this process's slot."""
+        with self._files:
+            lock = self._held.pop() if self._held else None
+        if lock is not None:
+            lock.release()
+        super().release()
+
+
+def _process_slots(limit: int, folder: str, name: str) -> ProcessSlots:
+    return ProcessSlots(limit, folder, name=name)

@@ -5,7 +5,8 @@ the quota's pace, and merges the answers in the whole file's time:
 
 - **Pace.** Every request goes through the client, so its :class:`~qwen_omni.ratelimit.RateLimiter` (60
   requests and 100,000 tokens a minute by default) makes it wait for room instead of failing; each segment
-  tells the limiter the tokens it is expected to use. A 429 that still arrives is waited out and retried.
+  tells the limiter the tokens it is expected to use. A 429 that still arrives pauses the whole client and
+  lowers its pace, then the segment is sent again; "Allocated quota exceeded" fails it at once.
 - **Concurrency.** At most ``concurrency`` requests in flight, counted by one :class:`~.concurrency.Slots`
   shared by every call on this object (and by other objects given the same ``Slots``), across files.
 - **Failures.** Each segment has one budget of tries, shared by the client's own retries and the pipeline's
@@ -16,7 +17,9 @@ the quota's pace, and merges the answers in the whole file's time:
   with ``"raise"`` a :class:`~qwen_omni.errors.SegmentFailedError` names the file and the segment and
   carries every answer already received in ``partial``. Nothing received is ever thrown away.
 - **Resumption.** With ``cache=`` (a folder), each answer is stored as it arrives, keyed by the recording's
-  content hash, the segment, the model, the task and the prompt; a rerun sends only what is missing.
+  content hash, the segment, the model, the task and the prompt; a rerun sends only what is missing. An entry
+  that does not verify is sent again, with a note. Each segment is claimed before it is sent, so processes
+  sharing the folder send it once (a killed worker's claims end with it).
 - **Memory.** Segments are cut lazily, and only while a request slot is free, so memory holds the segments
   in flight, whatever the recording's length.
 
@@ -35,7 +38,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any, Literal, assert_never
 
@@ -54,6 +58,7 @@ from ..errors import (
 from ..parts import TextPart
 from ..profiles import DEFAULT_MODEL, get_profile
 from ..request import Message, RequestOptions
+from ..request_count import counting_requests
 from ..retry_budget import retry_budget
 from ..stream import OmniResult
 from .cache import AnswerCache, CachedAnswer, cache_key
@@ -132,6 +137,8 @@ class _Run:
             for s in plan.segments
         }
         self.keys: dict[int, str] = {}
+        #: Segments whose cached answer did not verify, and why (they are sent again, and the result says so).
+        self.resent: dict[int, str] = {}
 
     # -- producing ------------------------------------------------------------------------------------
 
@@ -152,6 +159,10 @@ class _Run:
             if hit is not None:
                 self.done[segment.index] = self._answer(segment, hit.text, hit.finish_reason, hit.usage, cached=True)
                 self.progress.settled(answered=True, cached=True)
+            elif (reason := cache.rejection(key)) is not None:
+                self.resent[segment.index] = (
+                    f"segment {segment.index + 1}: its cached answer did not verify ({reason}); sent again"
+                )
 
     async def _produce(self) -> None:
         """Cut the segments not answered yet, one per free slot, and send each."""
@@ -159,6 +170,10 @@ class _Run:
         generator: Generator[Piece, None, None] = pieces(self.recording, self.plan, skip=set(self.done))
         pending = iter([s.index for s in self.plan.segments if s.index not in self.done])
         to_cut = iter([s.index for s in self.plan.segments if s.index not in self.done])
+        # One thread cuts: a close() queued behind a next() still cutting runs after it, never beside it (which
+        # raised "generator already executing" when a fatal error stopped the run mid-cut).
+        cutter = ThreadPoolExecutor(1, thread_name_prefix="qwen-omni-cut")
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 self.progress.stage("requests")
@@ -167,7 +182,7 @@ class _Run:
                 await slots.aacquire()
                 self.progress.stage(f"encoding segment {next(to_cut, -1) + 1}/{len(self.plan.segments)}")
                 try:
-                    piece = await asyncio.to_thread(next, generator, None)
+                    piece = await loop.run_in_executor(cutter, next, generator, None)
                 except BaseException:
                     slots.release()
                     raise
@@ -188,7 +203,8 @@ class _Run:
                     reason = f"{type(error).__name__}: {error}"
                     self._settle(SkippedSegment(segment.index, segment.start, segment.end, reason, error))
         finally:
-            await asyncio.to_thread(generator.close)
+            cutter.submit(generator.close)  # not awaited: a cut still running finishes first, then closes
+            cutter.shutdown(wait=False)
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         for segment in self.plan.segments:  # a span the media did not reach (its end had no sound or frame)
@@ -220,6 +236,17 @@ class _Run:
         self._settle(outcome)
 
     async def _ask(self, piece: Piece) -> SegmentAnswer:
+        cache, segment = self.owner.cache, piece.segment
+        key = self.keys.get(segment.index)
+        if cache is None or key is None:
+            return await self._request(piece)
+        async with cache.claiming(key):  # another process sending this segment: wait, then read its answer
+            hit = cache.get(key)
+            if hit is not None:
+                return self._answer(segment, hit.text, hit.finish_reason, hit.usage, cached=True)
+            return await self._request(piece)
+
+    async def _request(self, piece: Piece) -> SegmentAnswer:
         owner, segment = self.owner, piece.segment
         prompt = self.prompts[segment.index]
         message = Message("user", [piece.part, TextPart(prompt)])
@@ -228,14 +255,16 @@ class _Run:
         with retry_budget(retries=owner.retry_budget, rate_waits=RATE_LIMIT_WAITS) as budget:
             while True:
                 try:
-                    with owner._expect(expected):
-                        self.requests += 1
-                        result = await owner.ask([message], options)
+                    with owner._expect(expected), counting_requests() as sent:
+                        try:
+                            result = await owner.ask([message], options)
+                        finally:
+                            self.requests += max(1, sent.sent)  # the client's own retries too
                     break
                 except RateLimitError as exc:
-                    if exc.code == "insufficient_quota" or not budget.take(exc):
+                    # The client's limiter paced and paused for it; going on waits for the limiter again, not here.
+                    if exc.kind == "quota" or not budget.take(exc):
                         raise
-                    await asyncio.sleep(owner.retry_delay * 2 ** min(budget.waited, 5))
                 except QwenOmniError as exc:
                     if not _retryable(exc) or not budget.take(exc):
                         raise
@@ -243,7 +272,10 @@ class _Run:
         usage = asdict(result.usage) if result.usage is not None else {}
         if owner.cache is not None and segment.index in self.keys:
             owner.cache.put(self.keys[segment.index], CachedAnswer(result.text, result.finish_reason, usage))
-        return self._answer(segment, result.text, result.finish_reason, usage, cached=False)
+        answer = self._answer(segment, result.text, result.finish_reason, usage, cached=False)
+        if segment.index in self.resent:
+            answer = replace(answer, notes=(*answer.notes, self.resent[segment.index]))
+        return answer
 
     def _answer(
         self, segment: PlannedSegment, text: str, finish: str | None, usage: dict[str, Any], *, cached: bool
@@ -260,7 +292,7 @@ class _Run:
 
     # -- consuming ------------------------------------------------------------------------------------
 
-    async def outcomes(self) -> AsyncIterator[SegmentOutcome]:
+    async def outcomes(self) -> AsyncGenerator[SegmentOutcome, None]:
         """Each segment's outcome, in order, as soon as it and all before it are settled."""
         self.progress.start(len(self.plan.segments))
         await self._load_cache()
@@ -670,8 +702,11 @@ class LongMedia:
 
         async def ask(prompt: str) -> str:
             nonlocal requests
-            requests += 1
-            return await self.ask_text(prompt)
+            with counting_requests() as sent:
+                try:
+                    return await self.ask_text(prompt)
+                finally:
+                    requests += max(1, sent.sent)
 
         duration = result.plan.duration or (result.answers[-1].end if result.answers else 0.0)
         if not result.lines:

@@ -198,6 +198,10 @@ REFUSED: list[tuple[str, Build, type[Exception], str]] = [
      "looks like base64"),
     ("unreadable WAV", m(lambda: ask(AudioPart(b"RIFF\x00\x00\x00\x00WAVEjunk"))), MediaError,
      "cannot be opened as wav"),
+    ("random bytes labelled aac", m(lambda: ask(AudioPart(bytes(range(256)) * 40, format="aac"))), MediaError,
+     "cannot be opened as aac"),
+    ("random bytes labelled m4a", m(lambda: ask(AudioPart(bytes(range(256)) * 40, format="m4a"))), MediaError,
+     "cannot be opened as m4a"),
     # -- video
     ("video of garbage bytes", m(lambda: ask(VideoPart(b"garbage bytes"))), MediaError,
      "cannot be opened as a video"),

@@ -6,11 +6,13 @@ import math
 
 import pytest
 
+from qwen_omni.client import OmniClient
 from qwen_omni.errors import (
     APIConnectionError,
     APIProtocolError,
     APITimeoutError,
     BadRequestError,
+    InvalidRequestError,
     RateLimitError,
     ServerError,
     StreamErrorEvent,
@@ -69,3 +71,11 @@ def test_the_policy_honours_a_wait_up_to_its_cap_and_refuses_a_longer_one() -> N
 )
 def test_which_failures_are_worth_another_try(error: Exception, transient: bool) -> None:
     assert is_transient(error) is transient  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "2"])
+def test_a_retry_count_that_is_not_a_whole_number_of_zero_or_more_is_refused(bad: object) -> None:
+    with pytest.raises(InvalidRequestError, match=r"max_retries must be a whole number, 0 or more"):
+        OmniClient(api_key="sk-test", max_retries=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="initial_delay must be a number of seconds"):
+        RetryPolicy(initial_delay=-0.5)

@@ -389,10 +389,29 @@ async def test_the_bound_is_the_readers_across_simple_directory_readers_workers(
     assert peak_in_flight(requests) <= 2 and reader.pipeline.slots.peak == 2
 
 
-def test_a_reader_is_not_copied_into_worker_processes(fast: Callable[..., QwenOmniReader]) -> None:
-    # SimpleDirectoryReader.load_data(num_workers=N) pickles its extractors into N processes: N bounds, N budgets
-    with pytest.raises(InvalidRequestError, match=r"aload_data\(num_workers=N\)"):
-        pickle.dumps(fast())
+def test_worker_processes_share_the_readers_bound_and_budget(make_llm: MakeLLM, tmp_path: Path) -> None:
+    # SimpleDirectoryReader.load_data(num_workers=N) pickles its extractors into N processes: they share one bound
+    # (lock files) and one budget (a SQLite file) in the cache folder, and each segment is sent once.
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for number in range(4):
+        samples.write_meeting_wav(folder / f"call{number}.wav", 30.0, seed=number)
+    rpm, window = 120, 6.0  # 120 per 6 s (two per 0.1 s), which the emulator enforces too
+    with Emulator(api_key=EMULATOR_KEY, first_chunk_delay=0.15, rpm=rpm, rpm_window=window) as emu:
+        llm = make_llm(model="qwen-omni-turbo", base_url=emu.base_url)
+        budget = RateLimiter(rpm=rpm, tpm=None, window=window)
+        reader = QwenOmniReader(
+            llm, max_concurrency=2, segment_seconds=10, rate_limiter=budget, cache_dir=tmp_path / "cache"
+        )
+        directory = SimpleDirectoryReader(str(folder), file_extractor={".wav": reader})
+        documents = directory.load_data(num_workers=2)
+        requests = emu.requests
+    assert len(documents) == len(requests) >= 12 and all(r.status == 200 for r in requests), "the budget held"
+    assert peak_in_flight(requests) <= 2, "one bound across both workers"
+    assert {d.metadata["file_name"] for d in documents} == {f"call{n}.wav" for n in range(4)}
+    assert (tmp_path / "cache" / ".shared" / "qwen-omni-budget.sqlite").exists()
+    again = pickle.loads(pickle.dumps(reader))
+    assert type(again.pipeline.slots).__name__ == "ProcessSlots" and again.pipeline.slots.limit == 2
 
 
 def test_one_rate_budget_for_every_request_of_the_reader(
